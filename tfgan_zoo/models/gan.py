@@ -1,0 +1,519 @@
+"""The one GAN training loop of the zoo: :class:`GAN`, a ``keras.Model`` that variants subclass.
+
+The loop (``train_step``) runs ``n_critic`` critic updates, each on its own real batch, then one generator
+update, then the optional generator EMA. Variants change it through small hooks:
+
+* ``loss`` (a :class:`tfgan_zoo.losses.LossPair` or its name) — the adversarial objective;
+* ``penalty`` / ``penalty_weight`` — a critic regulariser from :mod:`tfgan_zoo.penalties`;
+* :meth:`GAN.critic` — how images become critic outputs (instance noise, packing, a discriminator head);
+* :meth:`GAN.discriminator_objective` / :meth:`GAN.generator_objective` — the two losses and their figures;
+* :meth:`GAN.after_critic_update` — e.g. WGAN's weight clipping;
+* ``figure_names`` — extra scalars the variant reports; each gets a ``keras.metrics.Mean`` tracker, so it
+  appears in the progress bar and in ``History``.
+
+Feeding the critic: ``fit`` regroups the user's dataset of ``batch``-sized batches into elements of shape
+``[batch, n_critic, ...]`` (see :func:`group_critic_batches`), so each of the ``n_critic`` critic updates of
+one step sees a different real batch, as in Algorithm 1 of WGAN and WGAN-GP. One ``fit`` step is one
+generator iteration and consumes ``n_critic`` batches of the dataset.
+"""
+from __future__ import annotations
+
+import numpy as np
+import keras
+import tensorflow as tf
+
+from .. import losses as losses_lib
+from .. import penalties as penalties_lib
+
+__all__ = ["GAN", "group_critic_batches", "pack_samples"]
+
+
+# --- Data plumbing shared by fit and the tests -------------------------------------------------------
+
+
+def _drop_labels(element):
+    # (images, labels) or (images,) -> images; dicts are not supported.
+    if isinstance(element, (tuple, list)):
+        return element[0]
+    return element
+
+
+def group_critic_batches(dataset: tf.data.Dataset, n_critic: int, batch_size=None) -> tf.data.Dataset:
+    """Regroups a dataset of image batches into elements of ``n_critic`` batches, ``[batch, n_critic, ...]``.
+
+    Labels are dropped. Batches of another size than ``batch_size`` (the first batch's size when None), such
+    as a short last batch, are dropped so that every critic update sees a full batch. The batch axis stays
+    first so that ``tf.distribute`` splits it across replicas.
+    """
+    dataset = dataset.map(lambda *element: _drop_labels(element) if len(element) > 1 else element[0])
+    static = dataset.element_spec.shape
+    if static.rank is None or static.rank < 2:
+        raise ValueError(f"The dataset must yield batches of images of shape [batch, ...]; got element shape "
+                         f"{static}. Batch it first, e.g. dataset.batch(64, drop_remainder=True).")
+    if batch_size is None:
+        batch_size = static[0]
+    if batch_size is None:
+        batch_size = int(next(iter(dataset)).shape[0])
+    if static[0] is None:  # a short last batch is possible; with a static size Keras keeps the epoch length
+        dataset = dataset.filter(lambda x: tf.shape(x)[0] == batch_size)
+    dataset = dataset.map(lambda x: tf.ensure_shape(x, [batch_size] + static[1:].as_list()))
+    dataset = dataset.batch(n_critic, drop_remainder=True)
+    perm = [1, 0] + list(range(2, static.rank + 1))
+    return dataset.map(lambda x: tf.transpose(x, perm), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
+        tf.data.AUTOTUNE)
+
+
+def pack_samples(samples, pack_degree: int):
+    """PacGAN packing (Lin et al. 2018): ``m`` consecutive samples concatenated on the last axis.
+
+    ``[batch, ..., c] -> [batch // m, ..., m * c]``; the batch must be divisible by ``m``.
+    """
+    if pack_degree == 1:
+        return samples
+    shape = tf.shape(samples)
+    rank = len(samples.shape)
+    grouped = tf.reshape(samples, tf.concat([[shape[0] // pack_degree, pack_degree], shape[1:]], 0))
+    # move the pack axis next to the channels: [b, m, ..., c] -> [b, ..., m, c]
+    perm = [0] + list(range(2, rank)) + [1, rank]
+    grouped = tf.transpose(grouped, perm)
+    return tf.reshape(grouped, tf.concat([[shape[0] // pack_degree], shape[1:-1], [pack_degree * shape[-1]]], 0))
+
+
+# --- The model ---------------------------------------------------------------------------------------
+
+
+def _check_positive_int(name, value, fix):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}={value!r} must be an integer >= 1. {fix}")
+    return int(value)
+
+
+def _check_non_negative(name, value, fix):
+    if value is None:
+        return None
+    if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}={value!r} must be a finite number >= 0. {fix}")
+    return float(value)
+
+
+_LATENT_SAMPLERS = {
+    "normal": lambda shape, seed: keras.random.normal(shape, seed=seed),
+    "uniform": lambda shape, seed: keras.random.uniform(shape, minval=-1.0, maxval=1.0, seed=seed),
+}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_zoo")
+class GAN(keras.Model):
+    """Standard GAN (Goodfellow et al. 2014) and the base class of every variant in the zoo.
+
+    The critic minimises ``loss.discriminator(D(x), D(G(z))) + penalty_weight * penalty``; the generator
+    minimises ``loss.generator(D(G(z)), D(x))``. The default loss is the non-saturating one (``-log D(G(z))``);
+    ``loss="minimax"`` gives the original saturating ``log(1 - D(G(z)))``.
+
+    Defaults (class attributes, overridden by each variant with its paper's values): ``n_critic = 1``,
+    Adam(2e-4, beta_1=0.5) for both networks (DCGAN, Radford et al. 2016).
+
+    Args:
+      generator: ``keras.Model`` mapping ``[batch, latent_dim]`` to images ``[batch, ...]``.
+      discriminator: ``keras.Model`` mapping images to critic outputs (logits), ``[batch, k]``.
+      latent_dim: size of ``z``; read from ``generator.input_shape`` when None.
+      latent_distribution: ``"normal"`` (N(0, 1)), ``"uniform"`` (U(-1, 1)), or a callable
+        ``(shape, seed) -> tensor`` using ``keras.random`` with the given ``seed``.
+      n_critic: critic updates per generator update (class default when None).
+      loss: a name from :func:`tfgan_zoo.losses.available_losses`, a ``LossPair`` or a
+        ``(discriminator_fn, generator_fn)`` tuple (class default when None).
+      penalty: ``None``, ``"gp"``, ``"dragan"``, ``"r1"`` or a :class:`tfgan_zoo.penalties.Penalty`.
+      penalty_weight: weight of the penalty (the penalty's default when None).
+      generator_batch_multiplier: the generator step uses this many times the critic batch (SNGAN: 2).
+      pack_degree: PacGAN packing degree ``m``; the critic then sees ``m`` samples concatenated on the last
+        axis and must accept ``m`` times the channels.
+      instance_noise: initial standard deviation of Gaussian instance noise added to every critic input
+        (None disables it; anneal with :class:`tfgan_zoo.callbacks.InstanceNoiseSchedule`).
+      ema_decay: if set, keep an exponential moving average of the generator weights with this decay;
+        ``generate`` and ``export_generator`` then use it.
+      ema_start: generator steps before averaging starts (the EMA copies the weights until then).
+      seed: integer seed of the model's ``keras.random.SeedGenerator``.
+    """
+
+    default_n_critic = 1
+    default_loss = "non_saturating"
+    default_penalty = None
+    default_discriminator_optimizer = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+    default_generator_optimizer = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+
+    def __init__(self, generator, discriminator, latent_dim=None, *, latent_distribution="normal", n_critic=None,
+                 loss=None, penalty=None, penalty_weight=None, generator_batch_multiplier=1, pack_degree=1,
+                 instance_noise=None, ema_decay=None, ema_start=0, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        for arg, net in (("generator", generator), ("discriminator", discriminator)):
+            if not isinstance(net, keras.Model):
+                raise TypeError(f"{arg} must be a keras.Model (e.g. from tfgan_zoo.nets); got {type(net).__name__}.")
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = self._resolve_latent_dim(generator, latent_dim)
+        if isinstance(latent_distribution, str) and latent_distribution not in _LATENT_SAMPLERS:
+            raise ValueError(f"latent_distribution={latent_distribution!r} must be one of "
+                             f"{sorted(_LATENT_SAMPLERS)} or a callable (shape, seed) -> tensor.")
+        if not isinstance(latent_distribution, str) and not callable(latent_distribution):
+            raise ValueError("latent_distribution must be 'normal', 'uniform' or a callable (shape, seed) -> tensor.")
+        self.latent_distribution = latent_distribution
+        self.n_critic = _check_positive_int(
+            "n_critic", self.default_n_critic if n_critic is None else n_critic,
+            "It is the number of critic updates per generator update (1 for a standard GAN, 5 for WGAN).")
+        self.loss_pair = losses_lib.get_loss(self.default_loss if loss is None else loss)
+        self.penalty = penalties_lib.get_penalty(self.default_penalty if penalty is None else penalty)
+        weight = _check_non_negative("penalty_weight", penalty_weight, "Use 0 to disable the penalty, "
+                                     "or e.g. 10 for WGAN-GP.")
+        self.penalty_weight = (self.penalty.default_weight if self.penalty else 0.0) if weight is None else weight
+        self.generator_batch_multiplier = _check_positive_int(
+            "generator_batch_multiplier", generator_batch_multiplier, "Use 1 for the same batch as the critic.")
+        self.pack_degree = _check_positive_int("pack_degree", pack_degree, "Use 1 for no packing, 2-4 for PacGAN.")
+        self.instance_noise_enabled = instance_noise is not None
+        self.instance_noise_initial = _check_non_negative(
+            "instance_noise", instance_noise, "It is the initial noise standard deviation; None disables it.")
+        self.instance_noise_stddev = self.add_weight(
+            shape=(), initializer=keras.initializers.Constant(self.instance_noise_initial or 0.0),
+            trainable=False, name="instance_noise_stddev")
+        if ema_decay is not None and not (0.0 <= float(ema_decay) < 1.0):
+            raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1), e.g. 0.999; None disables the EMA.")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema_start = int(ema_start)
+        self.ema_generator = None
+        if self.ema_decay is not None:
+            self.ema_generator = keras.models.clone_model(generator)
+            self.ema_generator.set_weights(generator.get_weights())
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.generator_steps = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
+                                               name="generator_steps")
+        self.d_optimizer = None
+        self.g_optimizer = None
+        self._trackers = {}
+
+    # -- construction helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _resolve_latent_dim(generator, latent_dim):
+        inferred = None
+        try:
+            shape = generator.input_shape
+            if isinstance(shape, tuple) and len(shape) == 2:
+                inferred = shape[1]
+        except (AttributeError, ValueError):
+            pass
+        if latent_dim is None:
+            if inferred is None:
+                raise ValueError("latent_dim is required: the generator's input shape does not say it "
+                                 "(pass latent_dim=128, or build the generator with keras.Input((128,))).")
+            return int(inferred)
+        latent_dim = _check_positive_int("latent_dim", latent_dim, "It is the size of the generator's input z.")
+        if inferred is not None and inferred != latent_dim:
+            raise ValueError(f"latent_dim={latent_dim} does not match the generator's input size {inferred}; "
+                             f"pass latent_dim={inferred} or build the generator for {latent_dim}.")
+        return latent_dim
+
+    @property
+    def figure_names(self):
+        """Names of the scalars this model reports, each tracked as a running mean over the epoch."""
+        names = ["d_loss", "g_loss"]
+        if self.penalty is not None and self.penalty_weight > 0:
+            names.append(self.penalty.name)
+        if self.instance_noise_enabled:
+            names.append("instance_noise_stddev")
+        return names
+
+    def _default_optimizer(self, spec):
+        return keras.optimizers.get({"class_name": spec["class_name"], "config": dict(spec["config"])})
+
+    def compile(self, d_optimizer=None, g_optimizer=None, jit_compile="auto", **kwargs):
+        """Configures the two optimizers (keras-io style); defaults are the variant's paper settings.
+
+        Two-time-scale updates (TTUR, Heusel et al. 2017) are just two learning rates, e.g.
+        ``compile(d_optimizer=Adam(4e-4, 0.0, 0.9), g_optimizer=Adam(1e-4, 0.0, 0.9))``.
+
+        Under the ``mixed_float16`` policy both optimizers are wrapped in ``keras.optimizers.LossScaleOptimizer``.
+        Both are built here, inside the current distribution strategy's scope.
+        """
+        if "loss" in kwargs or "optimizer" in kwargs:
+            raise ValueError("GAN.compile takes d_optimizer= and g_optimizer=, not optimizer=/loss=; choose the "
+                             "adversarial loss with GAN(..., loss='hinge').")
+        super().compile(jit_compile=jit_compile, **kwargs)
+        d_optimizer = self._default_optimizer(self.default_discriminator_optimizer) if d_optimizer is None else d_optimizer
+        g_optimizer = self._default_optimizer(self.default_generator_optimizer) if g_optimizer is None else g_optimizer
+        if d_optimizer is g_optimizer:
+            raise ValueError("d_optimizer and g_optimizer must be two optimizer instances (they keep separate slots).")
+        if keras.mixed_precision.global_policy().name == "mixed_float16":
+            d_optimizer, g_optimizer = (o if isinstance(o, keras.optimizers.LossScaleOptimizer)
+                                        else keras.optimizers.LossScaleOptimizer(o) for o in (d_optimizer, g_optimizer))
+        self.d_optimizer = keras.optimizers.get(d_optimizer)
+        self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self._trackers = {name: keras.metrics.Mean(name=name) for name in self.figure_names}
+        self.built = True
+
+    @property
+    def metrics(self):
+        return list(self._trackers.values())
+
+    # -- randomness -------------------------------------------------------------------------------------
+
+    def _random(self, sample_fn, shape):
+        """Draws ``sample_fn(shape, seed)`` so that replicas get disjoint slices of one global draw.
+
+        Under a ``tf.distribute`` strategy with ``r`` replicas every replica draws the global ``[r * batch, ...]``
+        tensor from the shared seed state and keeps its own slice: two replicas then see exactly the noise
+        one replica would see on the same global batch.
+        """
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas == 1:
+            return sample_fn(shape, self.seed_generator)
+        shape = tf.unstack(tf.convert_to_tensor(shape, tf.int32)) if not isinstance(shape, (list, tuple)) else shape
+        full = sample_fn([shape[0] * replicas] + list(shape[1:]), self.seed_generator)
+        replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+        return full[replica * shape[0]:(replica + 1) * shape[0]]
+
+    def sample_latent(self, batch_size):
+        """``z`` of shape ``[batch_size, latent_dim]`` from the model's latent distribution and seed."""
+        sampler = (_LATENT_SAMPLERS[self.latent_distribution] if isinstance(self.latent_distribution, str)
+                   else self.latent_distribution)
+        return self._random(sampler, [batch_size, self.latent_dim])
+
+    def _uniform(self, shape):
+        return self._random(lambda s, seed: keras.random.uniform(s, seed=seed), shape)
+
+    # -- hooks ------------------------------------------------------------------------------------------
+
+    def discriminator_head(self, outputs):
+        """Maps the discriminator network's outputs to what the loss reads (identity here)."""
+        return outputs
+
+    def critic(self, images, training=True):
+        """Critic outputs for images: instance noise, PacGAN packing, the network, then the head."""
+        if self.instance_noise_enabled and training:
+            noise = self._random(lambda s, seed: keras.random.normal(s, seed=seed), tf.shape(images))
+            images = images + tf.cast(self.instance_noise_stddev, images.dtype) * noise
+        images = pack_samples(images, self.pack_degree)
+        return self.discriminator_head(self.discriminator(images, training=training))
+
+    def discriminator_objective(self, real_images, fake_images):
+        """The critic's loss and the figures it reports: ``(loss, {name: scalar})``."""
+        real_output = self.critic(real_images)
+        fake_output = self.critic(fake_images)
+        loss = self.loss_pair.discriminator(real_output, fake_output)
+        figures = dict(self.critic_figures(real_output, fake_output))
+        if self.penalty is not None and self.penalty_weight > 0:
+            penalty = self.penalty.compute(self.critic, real_images, fake_images, self._uniform)
+            figures[self.penalty.name] = penalty
+            loss = loss + self.penalty_weight * penalty
+        figures["d_loss"] = loss
+        return loss, figures
+
+    def critic_figures(self, real_output, fake_output):
+        """Extra scalars computed from the critic outputs of one critic update (none here)."""
+        return {}
+
+    def generator_objective(self, real_images, latent):
+        """The generator's loss and its figures: ``(loss, {name: scalar})``."""
+        fake_output = self.critic(self.generator(latent, training=True))
+        real_output = self.critic(real_images) if self.loss_pair.generator_needs_real else None
+        loss = self.loss_pair.generator(fake_output, real_output)
+        return loss, {"g_loss": loss}
+
+    def after_critic_update(self):
+        """Runs after each critic update (WGAN clips the critic's weights here)."""
+
+    # -- the step -----------------------------------------------------------------------------------------
+
+    def _minimize(self, optimizer, variables, objective):
+        """One optimizer step on ``objective() -> (loss, figures)``, scaled for replicas and loss scaling."""
+        with tf.GradientTape() as tape:
+            loss, figures = objective()
+            # Each replica averages over its own slice; dividing by the replica count makes the summed
+            # cross-replica gradient the gradient of the global-batch mean.
+            scaled = tf.cast(loss, tf.float32) / tf.distribute.get_strategy().num_replicas_in_sync
+            if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+                scaled = optimizer.scale_loss(scaled)
+        gradients = tape.gradient(scaled, variables)
+        optimizer.apply_gradients(zip(gradients, variables))
+        return figures
+
+    def critic_update(self, real_images):
+        """One critic update on one real batch; returns its figures."""
+        batch = tf.shape(real_images)[0]
+        fake_images = tf.stop_gradient(self.generator(self.sample_latent(batch), training=True))
+        figures = self._minimize(self.d_optimizer, self.discriminator.trainable_variables,
+                                 lambda: self.discriminator_objective(real_images, fake_images))
+        self.after_critic_update()
+        return figures
+
+    def generator_update(self, real_images):
+        """One generator update; ``real_images`` is the last critic batch (read by relativistic losses)."""
+        latent = self.sample_latent(tf.shape(real_images)[0] * self.generator_batch_multiplier)
+        figures = self._minimize(self.g_optimizer, self.generator.trainable_variables,
+                                 lambda: self.generator_objective(real_images, latent))
+        self.generator_steps.assign_add(1)
+        self.update_ema()
+        return figures
+
+    def update_ema(self):
+        """``w_ema <- decay * w_ema + (1 - decay) * w`` (a copy before ``ema_start``); buffers are copied."""
+        if self.ema_generator is None:
+            return
+        decay = tf.where(self.generator_steps > self.ema_start, self.ema_decay, 0.0)
+        for ema_weight, weight in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
+            ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
+        for ema_weight, weight in zip(self.ema_generator.non_trainable_weights, self.generator.non_trainable_weights):
+            ema_weight.assign(weight)
+
+    def train_step(self, data):
+        if self.d_optimizer is None:
+            raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit().")
+        real_batches = _drop_labels(data)
+        figures = {}
+        for i in range(self.n_critic):
+            real_images = real_batches[:, i]
+            figures.update(self.critic_update(real_images))
+        figures.update(self.generator_update(real_images))
+        if self.instance_noise_enabled:
+            figures["instance_noise_stddev"] = self.instance_noise_stddev
+        for name, tracker in self._trackers.items():
+            if name in figures:
+                tracker.update_state(tf.cast(figures[name], tf.float32))
+        return {name: tracker.result() for name, tracker in self._trackers.items()}
+
+    # -- fit with checks ------------------------------------------------------------------------------------
+
+    def _check_images(self, images_spec_shape, dtype):
+        expected = tuple(self.generator.output_shape[1:])
+        got = tuple(images_spec_shape[1:])
+        if len(got) != len(expected) or any(g is not None and g != e for g, e in zip(got, expected)):
+            raise ValueError(f"The data's images have shape {got} but the generator makes {expected}. Resize "
+                             f"the data (e.g. tfgan_zoo.data.from_numpy(..., image_size=...)) or build nets for {got}.")
+        if not tf.as_dtype(dtype).is_floating:
+            raise ValueError(f"The data's images are {tf.as_dtype(dtype).name}; the GAN expects floats in [-1, 1]. "
+                             "Scale them, e.g. images.astype('float32') / 127.5 - 1, or load through tfgan_zoo.data.")
+
+    def prepare_dataset(self, x, batch_size=None):
+        """Turns ``fit``'s ``x`` (a ``tf.data.Dataset`` of batches, or a numpy array) into critic groups."""
+        if isinstance(x, np.ndarray):
+            x = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=self.seed).batch(
+                batch_size or 32, drop_remainder=True)
+        if not isinstance(x, tf.data.Dataset):
+            raise TypeError(f"fit(x=...) takes a tf.data.Dataset of image batches or a numpy array of images; "
+                            f"got {type(x).__name__}.")
+        spec = x.element_spec
+        spec = spec[0] if isinstance(spec, (tuple, list)) else spec
+        if spec.shape.rank is not None and spec.shape.rank >= 2:
+            self._check_images(spec.shape, spec.dtype)
+        if self.pack_degree > 1 and spec.shape.rank and spec.shape[0] is not None and spec.shape[0] % self.pack_degree:
+            raise ValueError(f"batch size {spec.shape[0]} is not divisible by pack_degree={self.pack_degree}; "
+                             f"use a batch size that is a multiple of {self.pack_degree}.")
+        return group_critic_batches(x, self.n_critic)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
+        """``keras.Model.fit`` over a dataset of image batches (labels ignored); one step = one generator update.
+
+        ``x``: a ``tf.data.Dataset`` yielding ``images`` or ``(images, labels)`` batches, or a numpy array of
+        images in [-1, 1] (batched with ``batch_size``, default 32). Each step consumes ``n_critic`` batches.
+        """
+        if self.d_optimizer is None:
+            raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit(); "
+                               "model.compile() with no arguments uses the variant's paper defaults.")
+        kwargs.setdefault("shuffle", False)  # the dataset shuffles itself; Keras cannot shuffle a Dataset
+        return super().fit(self.prepare_dataset(x, batch_size), epochs=epochs, **kwargs)
+
+    # -- sampling and export -----------------------------------------------------------------------------
+
+    @property
+    def sampling_generator(self):
+        """The generator used for samples, evaluation and export: the EMA copy when enabled."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def call(self, latent, training=False):
+        return self.sampling_generator(latent, training=training)
+
+    def generate(self, n_or_latent, batch_size=256, seed=None):
+        """Images from the sampling generator, as a float32 numpy array.
+
+        Args:
+          n_or_latent: a count ``n`` (``z`` is drawn from the latent distribution, with ``seed`` if given), or an
+            array ``z`` of shape ``[n, latent_dim]``.
+          batch_size: images generated per call.
+          seed: integer seed for drawing ``z`` when a count is given (the model's own stream when None).
+        """
+        if isinstance(n_or_latent, (int, np.integer)):
+            n = _check_positive_int("n", n_or_latent, "Ask for at least one image.")
+            if seed is None:
+                latent = keras.ops.convert_to_numpy(self.sample_latent(n))
+            else:
+                sampler = (_LATENT_SAMPLERS[self.latent_distribution] if isinstance(self.latent_distribution, str)
+                           else self.latent_distribution)
+                latent = keras.ops.convert_to_numpy(sampler([n, self.latent_dim], keras.random.SeedGenerator(seed)))
+        else:
+            latent = np.asarray(n_or_latent, dtype=np.float32)
+            if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
+                raise ValueError(f"z has shape {latent.shape}; generate expects [n, {self.latent_dim}] "
+                                 f"(latent_dim={self.latent_dim}) or a count n.")
+        outputs = [self._generate_batch(tf.constant(latent[i:i + batch_size]))
+                   for i in range(0, len(latent), batch_size)]
+        return np.concatenate([keras.ops.convert_to_numpy(o) for o in outputs]).astype(np.float32)
+
+    @tf.function(reduce_retracing=True)
+    def _generate_batch(self, latent):
+        return tf.cast(self.sampling_generator(latent, training=False), tf.float32)
+
+    def export_generator(self, path):
+        """Writes the sampling generator as a TensorFlow SavedModel with two signatures.
+
+        * ``serving_default(z: float32 [n, latent_dim]) -> {"images": float32 [n, ...]}``;
+        * ``sample(count: int32 [], seed: int64 []) -> {"images", "z"}`` drawing ``z`` with
+          ``tf.random.stateless_normal`` (or uniform in [-1, 1] for ``latent_distribution="uniform"``).
+
+        The SavedModel needs only TensorFlow to load: ``tf.saved_model.load(path).signatures["serving_default"]``.
+        """
+        from ..export import export_generator  # the export layer sits right of the model layer
+
+        return export_generator(self.sampling_generator, path, self.latent_dim,
+                                self.latent_distribution if isinstance(self.latent_distribution, str) else "normal")
+
+    # -- serialisation ---------------------------------------------------------------------------------------
+
+    def get_config(self):
+        if not isinstance(self.latent_distribution, str):
+            raise ValueError("A GAN with a callable latent_distribution cannot be serialised; use 'normal' or "
+                             "'uniform', or subclass GAN and override sample_latent.")
+        config = {
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "latent_dim": self.latent_dim,
+            "latent_distribution": self.latent_distribution,
+            "n_critic": self.n_critic,
+            "loss": self.loss_pair.name,
+            "penalty": None if self.penalty is None else self.penalty.name,
+            "penalty_weight": self.penalty_weight,
+            "generator_batch_multiplier": self.generator_batch_multiplier,
+            "pack_degree": self.pack_degree,
+            "instance_noise": self.instance_noise_initial,
+            "ema_decay": self.ema_decay,
+            "ema_start": self.ema_start,
+            "seed": self.seed,
+            "name": self.name,
+        }
+        if config["loss"] is None:
+            raise ValueError("A GAN with a custom loss tuple cannot be serialised by name; register it as a "
+                             "LossPair with a name, or override get_config.")
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
+        config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
+        return cls(**config)
+
+    def get_compile_config(self):
+        return None
+
+    def compile_from_config(self, config):
+        self.compile()
