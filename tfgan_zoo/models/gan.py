@@ -397,6 +397,9 @@ class GAN(keras.Model):
     def prepare_dataset(self, x, batch_size=None):
         """Turns ``fit``'s ``x`` (a ``tf.data.Dataset`` of batches, or a numpy array) into critic groups."""
         if isinstance(x, np.ndarray):
+            if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
+                raise ValueError(f"The training images contain {int((~np.isfinite(x)).sum())} NaN/Inf values; "
+                                 "clean or drop those samples before fit().")
             x = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=self.seed).batch(
                 batch_size or 32, drop_remainder=True)
         if not isinstance(x, tf.data.Dataset):
