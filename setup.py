@@ -23,6 +23,7 @@ setup(
         "scikit-learn>=1.3",
         "tensorflow-datasets>=4.9,<5",
         "tqdm>=4.60",
+        "tensorboard>=2.18",
     ],
     extras_require={
         "test": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9",

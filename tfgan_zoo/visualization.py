@@ -1,0 +1,74 @@
+"""Pictures of samples: image grids and 2-D scatter plots, as arrays or PNG files."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+__all__ = ["image_grid", "save_image_grid", "scatter_png", "save_samples_png"]
+
+
+def image_grid(images, rows=None):
+    """Tiles ``images`` (``[n, h, w, c]`` in [-1, 1]) into one uint8 picture ``[rows*h, cols*w, c]``.
+
+    ``rows`` defaults to ``ceil(sqrt(n))``; empty cells are black. Values are clipped to [-1, 1] first.
+    """
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4:
+        raise ValueError(f"images must be [n, height, width, channels]; got shape {images.shape}.")
+    n, h, w, c = images.shape
+    rows = int(np.ceil(np.sqrt(n))) if rows is None else int(rows)
+    cols = int(np.ceil(n / rows))
+    grid = np.zeros((rows * h, cols * w, c), np.uint8)
+    pixels = np.round((np.clip(images, -1.0, 1.0) + 1.0) * 127.5).astype(np.uint8)
+    for i in range(n):
+        r, col = divmod(i, cols)
+        grid[r * h:(r + 1) * h, col * w:(col + 1) * w] = pixels[i]
+    return grid
+
+
+def save_image_grid(images, path, rows=None, scale=1):
+    """Writes :func:`image_grid` of ``images`` to ``path`` as PNG, each pixel repeated ``scale`` times."""
+    from PIL import Image
+
+    grid = image_grid(images, rows)
+    if scale > 1:
+        grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    Image.fromarray(grid[..., 0] if grid.shape[-1] == 1 else grid).save(path)
+    return path
+
+
+def scatter_png(points, reference=None, title=None, limit=None):
+    """A scatter plot of 2-D ``points`` (over optional ``reference`` points) as PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = np.asarray(points)
+    fig, ax = plt.subplots(figsize=(4, 4), dpi=80)
+    if reference is not None:
+        ax.scatter(*np.asarray(reference).T, s=2, c="tab:gray", alpha=0.3, label="real")
+    ax.scatter(*points.T, s=2, c="tab:blue", alpha=0.6, label="generated")
+    if limit is not None:
+        ax.set_xlim(-limit, limit)
+        ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    if title:
+        ax.set_title(title)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def save_samples_png(samples, path, **kwargs):
+    """Writes samples to PNG: a grid for images (rank 4), a scatter plot for 2-D points (rank 2)."""
+    samples = np.asarray(samples)
+    if samples.ndim == 2 and samples.shape[1] == 2:
+        with open(path, "wb") as f:
+            f.write(scatter_png(samples, **kwargs))
+        return path
+    return save_image_grid(samples, path, **kwargs)
