@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any, Callable, Dict
 
 from . import nets
-from .models import GAN, WGAN, WGANGP
+from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
 
 __all__ = ["Variant", "VARIANTS", "available_variants", "get_variant", "build", "build_networks"]
 
@@ -49,6 +49,14 @@ VARIANTS: Dict[str, Variant] = {
     "pacgan": Variant(GAN, {"pack_degree": 2}, lambda o: {"input_channels_multiplier": o.get("pack_degree", 2)},
                       summary="PacGAN packing m=2 (Lin 2018)"),
     "instance_noise": Variant(GAN, {"instance_noise": 0.1}, summary="instance noise (Sønderby 2016), σ annealed"),
+    "sphere": Variant(SphereGAN, {}, lambda o: {"output_units": SphereGAN.default_feature_dim},
+                      summary="Sphere GAN, geodesic moments on S^n (Park & Kwon 2019)"),
+    "realness": Variant(RealnessGAN, {}, lambda o: {"output_units": o.get("num_outcomes", 20)},
+                        summary="RealnessGAN, distributional critic with anchors (Xiangli 2020)"),
+    "sngan": Variant(SNGAN, {"setting": "cnn"}, lambda o: {"spectral_normalization": True},
+                     summary="SNGAN, spectrally normalised critic, hinge loss (Miyato 2018)"),
+    "gngan": Variant(GNGAN, {}, summary="GN-GAN, gradient-normalised critic (Wu 2021)"),
+    "unrolled": Variant(UnrolledGAN, {}, summary="unrolled GAN, k-step unrolled critic (Metz 2017)"),
 }
 
 

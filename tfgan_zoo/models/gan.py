@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from .. import losses as losses_lib
 from .. import penalties as penalties_lib
+from ..checkpointing import DataStream
 
 __all__ = ["GAN", "group_critic_batches", "pack_samples"]
 
@@ -95,6 +96,8 @@ def _check_non_negative(name, value, fix):
         raise ValueError(f"{name}={value!r} must be a finite number >= 0. {fix}")
     return float(value)
 
+
+_SEED_STATE_KEY = "seed_generator_state"
 
 _LATENT_SAMPLERS = {
     "normal": lambda shape, seed: keras.random.normal(shape, seed=seed),
@@ -424,7 +427,17 @@ class GAN(keras.Model):
             raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit(); "
                                "model.compile() with no arguments uses the variant's paper defaults.")
         kwargs.setdefault("shuffle", False)  # the dataset shuffles itself; Keras cannot shuffle a Dataset
-        return super().fit(self.prepare_dataset(x, batch_size), epochs=epochs, **kwargs)
+        dataset = self.prepare_dataset(x, batch_size)
+        # A resumed fit (BackupAndRestore, initial_epoch) must read the elements the uninterrupted run read at
+        # that epoch; a DataStream puts one positioned iterator under Keras (see tfgan_zoo.checkpointing).
+        cardinality = int(dataset.cardinality())
+        resumable = cardinality > 0 or (cardinality == tf.data.INFINITE_CARDINALITY and kwargs.get("steps_per_epoch"))
+        if resumable and not tf.distribute.has_strategy() and getattr(self, "_distribute_strategy", None) is None:
+            stream = DataStream(dataset, kwargs.get("steps_per_epoch"))
+            kwargs["steps_per_epoch"] = stream.steps_per_epoch
+            kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [stream]
+            dataset = stream.stream
+        return super().fit(dataset, epochs=epochs, **kwargs)
 
     # -- sampling and export -----------------------------------------------------------------------------
 
@@ -514,6 +527,21 @@ class GAN(keras.Model):
         config["generator"] = keras.saving.deserialize_keras_object(config["generator"])
         config["discriminator"] = keras.saving.deserialize_keras_object(config["discriminator"])
         return cls(**config)
+
+    def save_own_variables(self, store):
+        """Keras's variables of the model itself, plus the seed generator's state (Keras 3 does not save it).
+
+        With it, ``save_weights``/``load_weights`` (and so ``BackupAndRestore``) resume the model's random
+        stream where it stopped, which a bit-exact resumed run needs.
+        """
+        super().save_own_variables(store)
+        store[_SEED_STATE_KEY] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        own = {key: store[key] for key in store.keys() if key != _SEED_STATE_KEY}
+        super().load_own_variables(own)
+        if _SEED_STATE_KEY in store.keys():  # absent in files written before it was saved
+            self.seed_generator.state.assign(store[_SEED_STATE_KEY])
 
     def get_compile_config(self):
         return None

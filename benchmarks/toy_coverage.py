@@ -1,0 +1,358 @@
+"""Mode coverage of every variant of the zoo on the 2-D ring of 8 and grid of 25 (the VEEGAN / PacGAN protocol).
+
+Every variant of :func:`tfgan_zoo.zoo.available_variants` whose default networks build for 2-D points (the MLPs
+of :mod:`tfgan_zoo.nets`, latent 16) trains with its class's paper defaults (optimizers, critic updates, loss)
+for the same number of generator steps (instance noise, where the variant has it, annealed linearly to 0
+over the first half) on ``ring_of_8`` and ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`,
+100,000 training points) over several seeds. Each run is scored on 2,500 generated points with
+:func:`tfgan_zoo.metrics.toy.toy_mode_metrics`: modes captured, the fraction of high-quality samples (within 3σ
+of their nearest mode) and the reverse KL of the high-quality samples' mode histogram against uniform.
+
+Published reference (only numbers stated in the issue): PacGAN4 (Lin et al., "PacGAN: The power of two samples
+in generative adversarial networks", NeurIPS 2018, toy 2-D experiments following VEEGAN, Srivastava et al.
+2017): 7.8 / 8 modes on the ring; 24.8 / 25 modes and 93.6 % high-quality samples on the grid. Those runs used
+their own (larger) MLPs and much longer training than the fixed budget here.
+
+Outputs (``--out``, default ``benchmarks/results``): ``toy_coverage.json`` (every run, settings, summary),
+``toy_coverage.md`` (mean ± std over seeds per variant and mixture, plus the published rows),
+``toy_coverage.png`` (the first seed's samples of every variant over the mode centres) and
+``toy_coverage_samples.npz`` (those samples, so the figure can be redrawn). Runs accumulate: a run already in
+the JSON (same variant, settings, mixture, seed) is skipped, so an interrupted benchmark resumes and tuned
+settings (``--lr``, ``--latent-dim``, ...) add rows next to the defaults instead of replacing them.
+
+Usage::
+
+    python benchmarks/toy_coverage.py                       # every toy variant x 2 mixtures x 3 seeds
+    python benchmarks/toy_coverage.py --quick               # smoke run: 2 variants, 1 seed, 30 steps, *_quick files
+    python benchmarks/toy_coverage.py --variants gan pacgan --steps 4000 --seeds 0 1 2
+    python benchmarks/toy_coverage.py --variants gan --lr 1e-3 --latent-dim 2    # a tuned row, labelled
+    python benchmarks/toy_coverage.py --report              # rewrite the table and figure from the JSON only
+    python benchmarks/toy_coverage.py --merge /tmp/tuning   # add another folder's runs (e.g. a parallel sweep)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import platform
+import time
+import traceback
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfgan_zoo import data, zoo  # noqa: E402
+from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
+from tfgan_zoo.training_callbacks import InstanceNoiseSchedule, LinearLearningRateDecay  # noqa: E402
+
+RESULTS = pathlib.Path(__file__).resolve().parent / "results"
+MIXTURES = ("ring_of_8", "grid_of_25")
+DEFAULT_STEPS = 2000
+DEFAULT_BATCH = 256
+EVAL_SAMPLES = 2500  # VEEGAN / PacGAN score 2,500 samples
+EVAL_SEED = 1234
+TARGET_HIGH_QUALITY = 0.95
+
+# Published numbers quoted by the issue (PacGAN, Lin et al. 2018): (label, mixture, modes, high-quality fraction).
+PUBLISHED = [
+    ("PacGAN4 (Lin et al. 2018), published", "ring_of_8", 7.8, None),
+    ("PacGAN4 (Lin et al. 2018), published", "grid_of_25", 24.8, 0.936),
+]
+
+
+def _unrolled_fallback(data_shape, seed, latent_dim=None, network_options=None, **options):
+    # Until the lead adds "unrolled" to the zoo catalogue: the same default MLPs, UnrolledGAN's paper defaults.
+    from tfgan_zoo.models.unrolled import UnrolledGAN
+
+    network_options = network_options or {}
+    generator, discriminator = zoo.build_networks(data_shape, latent_dim, None, network_options.get("discriminator"),
+                                                  network_options.get("generator"))
+    return UnrolledGAN(generator, discriminator, seed=seed, **options)
+
+
+def _variant_names():
+    names = list(zoo.available_variants())
+    return names + ([] if "unrolled" in names else ["unrolled"])
+
+
+def build_model(variant, seed, latent_dim=None, hidden_units=None, model_options=None):
+    """The zoo's ``variant`` with its default toy networks (optionally wider/deeper), seeded."""
+    network_options = {}
+    if hidden_units:
+        network_options = {"generator": {"hidden_units": hidden_units}, "discriminator": {"hidden_units": hidden_units}}
+    options = dict(model_options or {})
+    if variant == "unrolled" and "unrolled" not in zoo.available_variants():
+        return _unrolled_fallback((2,), seed, latent_dim, network_options, **options)
+    return zoo.build(variant, (2,), latent_dim=latent_dim, network_options=network_options, seed=seed, **options)
+
+
+def toy_variants():
+    """Names of the variants whose default networks build for 2-D data, and ``{name: reason}`` for the others."""
+    usable, skipped = [], {}
+    for name in _variant_names():
+        try:
+            build_model(name, seed=0)
+            usable.append(name)
+        except Exception as error:  # noqa: BLE001 - any variant that cannot build for points is reported, not fatal
+            skipped[name] = f"{type(error).__name__}: {error}"
+        keras.backend.clear_session()
+    return usable, skipped
+
+
+def run_label(variant, settings):
+    """Row label: the variant, plus every setting that differs from the benchmark defaults."""
+    defaults = {"batch_size": DEFAULT_BATCH, "steps": DEFAULT_STEPS, "lr_decay": False}
+    changed = [f"{k}={v}" for k, v in sorted(settings.items()) if v is not None and defaults.get(k, None) != v]
+    return variant + (f" [{', '.join(changed)}]" if changed else "")
+
+
+def train_and_score(variant, mixture, seed, settings, jit_compile=True):
+    """Trains one variant on one mixture for ``settings['steps']`` generator steps; returns (record, samples)."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)  # the default networks' initialisations
+    model = build_model(variant, seed, settings.get("latent_dim"), settings.get("hidden_units"),
+                        settings.get("model_options"))
+    model.compile(jit_compile=jit_compile)
+    if settings.get("lr") is not None:
+        for optimizer in (model.d_optimizer, model.g_optimizer):
+            optimizer.learning_rate = settings["lr"]
+    dataset = data.toy_mixture(mixture, batch_size=settings["batch_size"], seed=seed, repeat=True)
+    callbacks = []
+    if model.instance_noise_enabled:  # Sønderby et al. anneal the noise: linearly to 0 over the first half
+        callbacks.append(InstanceNoiseSchedule(max(1, settings["steps"] // 2)))
+    if settings.get("lr_decay"):
+        callbacks.append(LinearLearningRateDecay(settings["steps"]))
+    wall, cpu = time.perf_counter(), time.process_time()
+    model.fit(dataset, epochs=1, steps_per_epoch=settings["steps"], callbacks=callbacks, verbose=0)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    samples = model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
+    record = {"variant": variant, "label": run_label(variant, settings), "mixture": mixture, "seed": seed,
+              "settings": settings, "train_wall_seconds": wall, "train_cpu_seconds": cpu, "jit_compile": jit_compile,
+              "n_critic": model.n_critic, **toy_mode_metrics(samples, mixture)}
+    return record, samples
+
+
+def summarise(runs):
+    """Mean and std over seeds for every (label, mixture), in the order the runs were first made."""
+    groups = {}
+    for run in runs:
+        if "error" not in run:
+            groups.setdefault((run["label"], run["mixture"]), []).append(run)
+    rows = []
+    for (label, mixture), group in groups.items():
+        row = {"label": label, "variant": group[0]["variant"], "mixture": mixture, "seeds": len(group),
+               "num_modes": group[0]["num_modes"], "steps": group[0]["settings"]["steps"]}
+        for key in ("modes_captured", "high_quality_fraction", "reverse_kl", "train_cpu_seconds",
+                    "train_wall_seconds"):
+            values = np.array([r[key] for r in group], dtype=np.float64)
+            finite = values[np.isfinite(values)]
+            row[key] = {"mean": float(finite.mean()) if finite.size else float("nan"),
+                        "std": float(finite.std()) if finite.size else float("nan")}
+        row["all_modes_every_seed"] = all(r["modes_captured"] == r["num_modes"] for r in group)
+        row["meets_target"] = row["all_modes_every_seed"] and all(
+            r["high_quality_fraction"] >= TARGET_HIGH_QUALITY for r in group)
+        rows.append(row)
+    return rows
+
+
+def _format_row(row):
+    m, hq, kl = row["modes_captured"], row["high_quality_fraction"], row["reverse_kl"]
+    return (f"{m['mean']:.1f} ± {m['std']:.1f}", f"{100 * hq['mean']:.1f} ± {100 * hq['std']:.1f}",
+            f"{kl['mean']:.2f} ± {kl['std']:.2f}")
+
+
+def markdown(rows, settings):
+    """The results table: one line per variant, ring and grid side by side, then the published rows."""
+    by_label = {}
+    for row in rows:
+        by_label.setdefault(row["label"], {})[row["mixture"]] = row
+    header = ("| variant | ring: modes / 8 | ring: HQ % | ring: rev. KL | grid: modes / 25 | grid: HQ % "
+              "| grid: rev. KL | CPU min | target |")
+    lines = [
+        f"# Toy mode coverage: {settings['steps']} generator steps, batch {settings['batch_size']}, "
+        f"seeds {settings['seeds']}",
+        "",
+        "Mean ± std over seeds; 2,500 samples per run scored with `tfgan_zoo.metrics.toy.toy_mode_metrics`: modes "
+        "with at least one high-quality sample; HQ = samples within 3σ of their nearest mode (σ = 0.01 ring, 0.05 "
+        "grid); reverse KL of the high-quality samples' mode histogram against uniform (0 is best). Every variant "
+        "uses its class's paper defaults and the zoo's default toy MLPs (3 × 128 ReLU, latent 16) unless the row "
+        "says otherwise; instance noise is annealed linearly to 0 over the first half of the steps. CPU min: process CPU time of training, summed over the runs of the row (both mixtures). "
+        f"Target: every seed {8}/8 and 25/25 with HQ ≥ {100 * TARGET_HIGH_QUALITY:.0f} %.",
+        "",
+        header,
+        "|" + "---|" * 9,
+    ]
+    for label, mixtures in by_label.items():
+        cells = []
+        for mixture in MIXTURES:
+            cells += list(_format_row(mixtures[mixture])) if mixture in mixtures else ["—"] * 3
+        cpu = sum(r["train_cpu_seconds"]["mean"] * r["seeds"] for r in mixtures.values()) / 60
+        met = all(r["meets_target"] for r in mixtures.values()) and len(mixtures) == len(MIXTURES)
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {cpu:.1f} | {'yes' if met else 'no'} |")
+    for label in dict.fromkeys(p[0] for p in PUBLISHED):
+        cells = []
+        for mixture in MIXTURES:
+            match = [p for p in PUBLISHED if p[0] == label and p[1] == mixture]
+            if match:
+                _, _, modes, hq = match[0]
+                cells += [f"{modes}", "—" if hq is None else f"{100 * hq:.1f}", "—"]
+            else:
+                cells += ["—"] * 3
+        lines.append(f"| *{label}* | " + " | ".join(cells) + " | — | — |")
+    lines += ["", f"Machine: {settings['machine']}; TensorFlow {settings['tensorflow']}, Keras {settings['keras']}."]
+    if settings.get("skipped"):
+        lines += ["", "Variants whose default networks do not build for 2-D points: "
+                  + "; ".join(f"`{k}` ({v.splitlines()[0][:120]})" for k, v in settings["skipped"].items())]
+    return "\n".join(lines) + "\n"
+
+
+def plot(samples, runs, path):
+    """Scatter of every (label, mixture)'s first-seed samples over the mode centres."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(dict.fromkeys(r["label"] for r in runs if "error" not in r))
+    first = {}
+    for run in runs:
+        if "error" not in run:
+            key = (run["label"], run["mixture"])
+            if key not in first or run["seed"] < first[key]["seed"]:
+                first[key] = run
+    columns = min(4, len(labels))  # variants per row; each variant takes one panel per mixture
+    rows = int(np.ceil(len(labels) / columns))
+    fig, axes = plt.subplots(rows, columns * len(MIXTURES), figsize=(2.2 * columns * len(MIXTURES), 2.5 * rows),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for index, label in enumerate(labels):
+        for j, mixture in enumerate(MIXTURES):
+            run = first.get((label, mixture))
+            key = f"{label}|{mixture}|{run['seed']}" if run else None
+            if key is None or key not in samples:
+                continue
+            ax = axes[index // columns, (index % columns) * len(MIXTURES) + j]
+            ax.axis("on")
+            centres, _ = data.toy_modes(mixture)
+            limit = 1.6 * np.abs(centres).max()
+            points = samples[key]
+            ax.scatter(points[:, 0], points[:, 1], s=1, alpha=0.3, color="tab:blue", rasterized=True)
+            ax.scatter(centres[:, 0], centres[:, 1], s=12, marker="x", color="tab:red", linewidths=0.8)
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{label}\n{mixture}: {run['modes_captured']}/{run['num_modes']}, "
+                         f"HQ {100 * run['high_quality_fraction']:.0f}%", fontsize=7)
+    fig.suptitle("Generated samples (blue, 2,500) and mode centres (red), first seed", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _run_key(record):
+    return json.dumps([record["label"], record["mixture"], record["seed"]])  # the label names every setting
+
+
+def _parse_option(text):
+    key, _, value = text.partition("=")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _write(out, stem, runs, samples, settings):
+    rows = summarise(runs)
+    (out / f"{stem}.json").write_text(json.dumps({"settings": settings, "runs": runs, "summary": rows}, indent=1))
+    (out / f"{stem}.md").write_text(markdown(rows, settings))
+    np.savez_compressed(out / f"{stem}_samples.npz", **samples)
+    plot(samples, runs, out / f"{stem}.png")
+    return rows
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variants", nargs="+", help="zoo variant names (default: every variant that builds for 2-D)")
+    parser.add_argument("--mixtures", nargs="+", default=list(MIXTURES), choices=MIXTURES)
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"generator steps per run ({DEFAULT_STEPS})")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH)
+    parser.add_argument("--lr", type=float, help="learning rate of both optimizers (default: the variant's)")
+    parser.add_argument("--lr-decay", action="store_true", help="decay both learning rates linearly to 0")
+    parser.add_argument("--latent-dim", type=int, help="latent size (default: the zoo's 16 for points)")
+    parser.add_argument("--hidden-units", type=int, nargs="+", help="hidden widths of both MLPs (default 128 128 128)")
+    parser.add_argument("--option", action="append", default=[], metavar="KEY=JSON",
+                        help="extra model constructor option, e.g. --option unroll_steps=10 (repeatable)")
+    parser.add_argument("--no-jit", action="store_true", help="train without XLA")
+    parser.add_argument("--quick", action="store_true", help="smoke run: gan and pacgan, 1 seed, 30 steps, *_quick")
+    parser.add_argument("--report", action="store_true", help="only rewrite the table and figure from the JSON")
+    parser.add_argument("--merge", type=pathlib.Path, metavar="DIR",
+                        help="add the runs (and samples) of another results folder, then rewrite the report")
+    parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.steps, args.seeds, args.variants = 30, args.seeds[:1], args.variants or ["gan", "pacgan"]
+    stem = "toy_coverage_quick" if args.quick else "toy_coverage"
+    args.out.mkdir(parents=True, exist_ok=True)
+    json_path = args.out / f"{stem}.json"
+    previous = json.loads(json_path.read_text()) if json_path.exists() else {"runs": [], "settings": {}}
+    runs = previous["runs"]
+    samples_path = args.out / f"{stem}_samples.npz"
+    samples = dict(np.load(samples_path)) if samples_path.exists() else {}
+    settings_out = {**previous.get("settings", {}), "steps": args.steps, "seeds": args.seeds,
+                    "batch_size": args.batch_size, "eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED,
+                    "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "tensorflow": tf.__version__,
+                    "keras": keras.__version__}
+    if args.merge:
+        other = json.loads((args.merge / f"{stem}.json").read_text())["runs"]
+        keys = {_run_key(r) for r in runs}
+        runs += [r for r in other if _run_key(r) not in keys]
+        other_samples = args.merge / f"{stem}_samples.npz"
+        if other_samples.exists():
+            samples = {**dict(np.load(other_samples)), **samples}
+    if args.report or args.merge:
+        print(markdown(_write(args.out, stem, runs, samples, settings_out), settings_out))
+        return
+    if args.variants:
+        variants = args.variants
+    else:
+        variants, skipped = toy_variants()
+        settings_out["skipped"] = skipped
+    run_settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "lr_decay": args.lr_decay,
+                    "latent_dim": args.latent_dim,
+                    "hidden_units": args.hidden_units,
+                    "model_options": dict(_parse_option(o) for o in args.option) or None}
+    done = {_run_key(r) for r in runs}
+    for variant in variants:
+        for mixture in args.mixtures:
+            for seed in args.seeds:
+                probe = {"label": run_label(variant, run_settings), "mixture": mixture, "seed": seed,
+                         "settings": run_settings}
+                if _run_key(probe) in done:
+                    continue
+                try:
+                    record, points = train_and_score(variant, mixture, seed, run_settings, not args.no_jit)
+                except Exception as error:  # noqa: BLE001 - one failing variant must not end a long benchmark
+                    record, points = {**probe, "variant": variant, "error": traceback.format_exc()}, None
+                    print(f"{probe['label']} {mixture} seed {seed}: FAILED {type(error).__name__}: {error}", flush=True)
+                runs = [r for r in runs if _run_key(r) != _run_key(record)] + [record]
+                if points is not None:
+                    if seed == min(args.seeds):
+                        samples[f"{record['label']}|{mixture}|{seed}"] = points
+                    print(f"{record['label']:>28} {mixture:>10} seed {seed}: {record['modes_captured']:2d}/"
+                          f"{record['num_modes']} modes, HQ {100 * record['high_quality_fraction']:5.1f}%, "
+                          f"rev KL {record['reverse_kl']:.3f}, {record['train_cpu_seconds']:.0f} CPU s, "
+                          f"{record['train_wall_seconds']:.0f} s", flush=True)
+                _write(args.out, stem, runs, samples, settings_out)  # after every run: resumable, inspectable
+    print(markdown(summarise(runs), settings_out))
+
+
+if __name__ == "__main__":
+    main()

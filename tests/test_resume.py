@@ -1,0 +1,178 @@
+"""Resuming interrupted runs bit-exactly (tfgan_zoo.checkpointing, GAN.save_own_variables, `train --resume`).
+
+A training subprocess is killed with ``os._exit`` in the middle of an epoch (no cleanup, like a pre-empted
+job); a second subprocess resumes from the ``BackupAndRestore`` backup. The final weights, optimizer slots,
+counters and random state must equal an uninterrupted run's exactly (``np.array_equal``), on CPU.
+"""
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfgan_zoo
+from tfgan_zoo import data
+from tfgan_zoo.checkpointing import DataStream
+from conftest import tiny_discriminator, tiny_generator
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KILL_ENV = "TFGAN_ZOO_KILL_AT_STEP"
+KILLED = 17  # exit status of the killed run
+
+
+class _KillAt(keras.callbacks.Callback):
+    """``os._exit`` at a generator step: no cleanup, as if the machine went away mid-epoch."""
+
+    def __init__(self, step):
+        super().__init__()
+        self.step = step
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.generator_steps.numpy()) == self.step:
+            os._exit(KILLED)
+
+
+def _kill_callbacks():
+    return [_KillAt(int(os.environ[KILL_ENV]))] if os.environ.get(KILL_ENV) else []
+
+
+def _state(model):
+    """Every array of training state: weights (incl. EMA, counters, noise), optimizer slots, the RNG."""
+    return ([v.numpy() for v in model.weights + model.d_optimizer.variables + model.g_optimizer.variables]
+            + [model.seed_generator.state.numpy()])
+
+
+def fit_run(out):
+    """n_critic > 1, a gradient penalty (random interpolates), scheduled instance noise, an EMA, Adam slots."""
+    from tfgan_zoo.training_callbacks import InstanceNoiseSchedule
+
+    model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), loss="wasserstein", penalty="gp", n_critic=2,
+                          instance_noise=0.2, ema_decay=0.9, seed=5)
+    model.compile()
+    dataset = data.toy_mixture("ring8", num_samples=96, batch_size=8, seed=3)  # 6 steps of 2 batches / epoch
+    callbacks = [keras.callbacks.BackupAndRestore(os.path.join(out, "backup")), InstanceNoiseSchedule(20)]
+    model.fit(dataset, epochs=4, callbacks=callbacks + _kill_callbacks(), verbose=0)
+    return model
+
+
+def cli_run(argv):
+    """``tfgan-zoo train`` on a 96-point ring (the CLI's loader with a small training set)."""
+    from tfgan_zoo import cli
+
+    load, fit = data.load, tfgan_zoo.GAN.fit
+    data.load = lambda name, **options: data.toy_mixture(name, num_samples=96, **options)
+    tfgan_zoo.GAN.fit = lambda self, *a, callbacks=(), **k: fit(self, *a, callbacks=list(callbacks) + _kill_callbacks(), **k)
+    try:
+        assert cli.main([str(a) for a in argv]) == 0
+    finally:
+        data.load, tfgan_zoo.GAN.fit = load, fit
+    return keras.saving.load_model(os.path.join(str(argv[argv.index("--out") + 1]), "model.keras"))
+
+
+def _killed_subprocess(call, kill_at):
+    """Runs ``test_resume.<call>`` in a fresh Python that is killed at generator step ``kill_at``."""
+    script = f"import sys; sys.path.insert(0, {HERE!r}); import test_resume; test_resume.{call}"
+    env = {**os.environ, KILL_ENV: str(kill_at)}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == KILLED, result.stderr[-3000:]
+
+
+def _assert_same_state(a, b):
+    a, b = _state(a), _state(b)
+    assert len(a) == len(b) and len(a) > 20
+    for i, (x, y) in enumerate(zip(a, b)):
+        assert np.array_equal(x, y), f"state array {i} differs after resuming"
+
+
+def test_killed_fit_resumes_bit_identical_with_backup_and_restore(tmp_path):
+    full = fit_run(str(tmp_path / "full"))
+    # Killed at generator step 15 = epoch 3 of 4 (6 steps each), batch 3: epochs 1-2 are backed up.
+    _killed_subprocess(f"fit_run({str(tmp_path / 'cut')!r})", kill_at=15)
+    assert (tmp_path / "cut" / "backup").is_dir()
+    resumed = fit_run(str(tmp_path / "cut"))  # a fresh dataset and model, as in a new process
+    assert int(resumed.generator_steps.numpy()) == 24
+    _assert_same_state(full, resumed)
+
+
+def test_cli_train_resume_after_kill_is_bit_identical(tmp_path):
+    common = ["train", "gan", "--data", "ring8", "--batch-size", "16", "--epochs", "3", "--seed", "1",
+              "--ema", "0.9", "--grid-every", "100"]
+    full = cli_run(common + ["--out", tmp_path / "full"])
+    cut = common + ["--out", tmp_path / "cut"]
+    _killed_subprocess(f"cli_run({[str(a) for a in cut]!r})", kill_at=9)  # epoch 2 of 3 (6 steps each), batch 3
+    assert not (tmp_path / "cut" / "model.keras").exists()
+    _assert_same_state(full, cli_run(cut + ["--resume"]))
+
+
+def _model(**kwargs):
+    model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), seed=3, **kwargs)
+    model.compile()
+    return model
+
+
+def test_save_weights_keeps_seed_generator_ema_counters_and_optimizer_slots(tmp_path, toy_points):
+    model = _model(ema_decay=0.5, instance_noise=0.1)
+    model.fit(toy_points, batch_size=16, epochs=1, steps_per_epoch=3, verbose=0)
+    model.instance_noise_stddev.assign(0.025)
+    model.save_weights(tmp_path / "w.weights.h5")
+    restored = _model(ema_decay=0.5, instance_noise=0.1)
+    np.testing.assert_array_equal(restored.seed_generator.state.numpy(), [3, 0])  # fresh stream
+    restored.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_array_equal(restored.seed_generator.state.numpy(), model.seed_generator.state.numpy())
+    assert int(restored.generator_steps.numpy()) == 3
+    assert float(restored.instance_noise_stddev.numpy()) == 0.025
+    for a, b in zip(model.ema_generator.weights + model.d_optimizer.variables + model.g_optimizer.variables,
+                    restored.ema_generator.weights + restored.d_optimizer.variables + restored.g_optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    # the next random draws continue the same stream
+    np.testing.assert_array_equal(model.sample_latent(4).numpy(), restored.sample_latent(4).numpy())
+
+
+def test_weights_files_without_the_seed_state_still_load(tmp_path):
+    model = _model()
+    model.save_weights(tmp_path / "w.weights.h5")
+    import h5py
+
+    with h5py.File(tmp_path / "w.weights.h5", "a") as f:  # as written before the seed state was saved
+        del f["vars"]["seed_generator_state"]
+    _model().load_weights(tmp_path / "w.weights.h5")
+
+
+def _elements(iterator, n):
+    return [next(iterator).numpy() for _ in range(n)]
+
+
+@pytest.mark.parametrize("steps_per_epoch, epoch", [(None, 2), (3, 3), (5, 1)])
+def test_data_stream_starts_where_the_uninterrupted_run_was(steps_per_epoch, epoch):
+    """Passes of 4 elements; a fit resumed at ``epoch`` reads from element ``epoch * steps_per_epoch`` on."""
+    def build():
+        return data.toy_mixture("ring8", num_samples=32, batch_size=8, seed=1)
+
+    reference = build()
+    elements = [e.numpy() for _ in range(5) for e in reference]  # 5 passes, each its own order
+    assert not np.array_equal(elements[0], elements[4])
+    stream = DataStream(build(), steps_per_epoch)
+    stream.on_epoch_begin(epoch)
+    start = epoch * (steps_per_epoch or 4)
+    assert (stream.replayed_passes, stream.skipped) == divmod(start, 4)
+    for got, want in zip(_elements(iter(stream.stream), 6), elements[start:start + 6]):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_data_stream_positions_an_infinite_dataset_by_skipping():
+    dataset = data.toy_mixture("ring8", num_samples=32, batch_size=8, seed=1, repeat=True)
+    elements = _elements(iter(dataset), 10)
+    stream = DataStream(data.toy_mixture("ring8", num_samples=32, batch_size=8, seed=1, repeat=True), 3)
+    stream.on_epoch_begin(2)
+    np.testing.assert_array_equal(_elements(iter(stream.stream), 1)[0], elements[6])
+
+
+def test_data_stream_rejects_unknown_length_and_infinite_without_steps():
+    unknown = tf.data.Dataset.range(4).filter(lambda x: x > 0)
+    with pytest.raises(ValueError, match="cardinality"):
+        DataStream(unknown)
+    with pytest.raises(ValueError, match="steps_per_epoch"):
+        DataStream(tf.data.Dataset.range(4).repeat())

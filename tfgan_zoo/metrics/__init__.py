@@ -1,0 +1,19 @@
+"""Evaluation metrics, with feature extraction kept apart from the score maths.
+
+* :mod:`.features` — extractors: the offline MNIST classifier (default, weights shipped), InceptionV3 from a
+  local weights file, or any ``keras.Model``;
+* :mod:`.statistics` — streaming float64 mean/covariance (:class:`FeatureStatistics`);
+* :mod:`.scores` — FID, KID, IS, precision/recall from features or statistics;
+* :mod:`.toy` — mode coverage on the 2D ring/grid mixtures;
+* :mod:`.keras_metrics` — :class:`FID` / :class:`KID` as ``keras.metrics.Metric``;
+* :mod:`.evaluate` — :func:`evaluate` / :class:`Evaluator`; :mod:`.callback` — :class:`EvaluationCallback`.
+"""
+from .callback import EvaluationCallback
+from .evaluate import METRIC_KEYS, Evaluator, available_metrics, evaluate, write_json
+from .features import (InceptionWeightsNotFoundError, build_mnist_classifier, identity_extractor,
+                       inception_v3_extractor, mnist_classifier, mnist_classifier_info, mnist_extractor)
+from .keras_metrics import FID, KID
+from .scores import (fid_from_features, frechet_distance, inception_score, kernel_inception_distance, mmd2_unbiased,
+                     polynomial_kernel, precision_recall, sqrtm_frechet_distance, trace_sqrt_product)
+from .statistics import FeatureStatistics
+from .toy import nearest_modes, toy_mode_metrics
