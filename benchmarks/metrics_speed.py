@@ -1,6 +1,6 @@
 """Speed, accuracy and memory of tfgan_zoo.metrics' FID, and the MNIST real-vs-real baseline.
 
-    python benchmarks/metrics_speed.py [--samples 10000] [--dim 2048] [--repeats 3]
+    python benchmarks/metrics_speed.py [--samples 10000] [--dim 2048] [--repeats 3] [--sections speed,memory,mnist]
 
 1. FID on ``dim``-d random correlated Gaussian features (``samples`` per side), ours
    (:class:`FeatureStatistics` + :func:`frechet_distance`) against the numpy/scipy reference that
@@ -75,20 +75,27 @@ def speed(samples, dim, repeats):
     }
 
 
+def _peak_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
 def memory_child(samples, dim, batch):
-    """Runs in a fresh process: streams ``samples`` features and prints the peak RSS in MiB."""
+    """Runs in a fresh process: streams ``samples`` features per side and prints peak RSS figures in MiB."""
     from tfgan_zoo.metrics.scores import frechet_distance
     from tfgan_zoo.metrics.statistics import FeatureStatistics
 
     rng = np.random.default_rng(0)
     real, fake = FeatureStatistics(dim), FeatureStatistics(dim)
+    real.update(rng.standard_normal((2, dim), dtype=np.float32))  # warm up the kernels before the baseline
+    before = _peak_rss_mib()
     for start in range(0, samples, batch):
         n = min(batch, samples - start)
         real.update(rng.standard_normal((n, dim), dtype=np.float32))
         fake.update(rng.standard_normal((n, dim), dtype=np.float32) + 0.01)
+    streamed = _peak_rss_mib()
     fid = frechet_distance(real, fake)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
-    print(json.dumps({"samples": samples, "peak_rss_mib": peak_mib, "fid": fid}))
+    print(json.dumps({"samples": samples, "peak_rss_mib_before_streaming": before,
+                      "peak_rss_mib_after_streaming": streamed, "peak_rss_mib": _peak_rss_mib(), "fid": fid}))
 
 
 def memory(dim, batch):
@@ -98,7 +105,7 @@ def memory(dim, batch):
                               "--batch", str(batch)], capture_output=True, text=True, check=True)
         results[samples] = json.loads(out.stdout.strip().splitlines()[-1])
     small, large = results[5000]["peak_rss_mib"], results[50000]["peak_rss_mib"]
-    return {"dim": dim, "batch": batch, "peak_rss_mib": {"5000": small, "50000": large},
+    return {"dim": dim, "batch": batch, "peak_rss_mib": {"5000": small, "50000": large}, "children": results,
             "ratio_50k_over_5k": large / small,
             "dense_50k_float64_features_mib": 50000 * dim * 8 / 2 ** 20}
 
@@ -155,24 +162,36 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--memory-child", type=int, default=None)
-    parser.add_argument("--skip-mnist", action="store_true")
+    parser.add_argument("--sections", default="speed,memory,mnist",
+                        help="comma-separated subset of speed,memory,mnist; the others are kept from an earlier JSON")
     args = parser.parse_args(argv)
     if args.memory_child is not None:
         memory_child(args.memory_child, args.dim, args.batch)
         return None
-    report = {"machine": {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
-                          "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}}
-    report["speed"] = speed(args.samples, args.dim, args.repeats)
-    print(json.dumps(report["speed"]["median_seconds"]), "speedup", report["speed"]["speedup_distance"],
-          "rel diff", report["speed"]["relative_difference"], flush=True)
-    report["memory"] = memory(args.dim, args.batch)
-    print(json.dumps(report["memory"]), flush=True)
-    if not args.skip_mnist:
+    sections = set(args.sections.split(","))
+    json_path = os.path.join(RESULTS, "metrics_speed.json")
+    report = {}
+    if sections != {"speed", "memory", "mnist"} and os.path.exists(json_path):
+        with open(json_path, encoding="utf-8") as f:
+            report = json.load(f)
+        if "python" in report.get("machine", {}):  # a full run's machine block: key it by its sections
+            report["machine"] = {"memory,mnist,speed": report["machine"]}
+    machine = {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
+               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    if "speed" in sections:
+        report["speed"] = speed(args.samples, args.dim, args.repeats)
+        print(json.dumps(report["speed"]["median_seconds"]), "speedup", report["speed"]["speedup_distance"],
+              "rel diff", report["speed"]["relative_difference"], flush=True)
+    if "memory" in sections:
+        report["memory"] = memory(args.dim, args.batch)
+        print(json.dumps(report["memory"]), flush=True)
+    if "mnist" in sections:
         report["mnist_real_vs_real"] = mnist_baseline()
         print(json.dumps({k: report["mnist_real_vs_real"][k] for k in ("mean", "std")}), flush=True)
-    report["machine"]["load_average_at_end"] = os.getloadavg()
+    machine["load_average_at_end"] = os.getloadavg()
+    report.setdefault("machine", {})[",".join(sorted(sections))] = machine
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "metrics_speed.json"), "w", encoding="utf-8") as f:
+    with open(json_path, "w", encoding="utf-8") as f:
         json.dump(report, f, indent=2)
         f.write("\n")
     plot(report, os.path.join(RESULTS, "metrics_speed.png"))

@@ -51,7 +51,9 @@ def fit_run(out):
 
     model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), loss="wasserstein", penalty="gp", n_critic=2,
                           instance_noise=0.2, ema_decay=0.9, seed=5)
-    model.compile()
+    # XLA: without it, this combination's first fit in a process rounds differently from later ones
+    # (the report notes it); a resumed run is a first fit, the reference here is not.
+    model.compile(jit_compile=True)
     dataset = data.toy_mixture("ring8", num_samples=96, batch_size=8, seed=3)  # 6 steps of 2 batches / epoch
     callbacks = [keras.callbacks.BackupAndRestore(os.path.join(out, "backup")), InstanceNoiseSchedule(20)]
     model.fit(dataset, epochs=4, callbacks=callbacks + _kill_callbacks(), verbose=0)

@@ -6,9 +6,11 @@ import os
 import keras
 import numpy as np
 
+from .training_callbacks import InstanceNoiseSchedule, LinearLearningRateDecay, instance_noise_stddev, linear_decay
 from .visualization import image_grid, save_samples_png
 
-__all__ = ["SampleGrid", "TimeBudget"]
+__all__ = ["SampleGrid", "TimeBudget", "InstanceNoiseSchedule", "LinearLearningRateDecay", "instance_noise_stddev",
+           "linear_decay"]
 
 
 class SampleGrid(keras.callbacks.Callback):
