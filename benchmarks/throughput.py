@@ -164,7 +164,7 @@ def run_process(args, timeout=900):
     return _last_json_line(result.stdout)
 
 
-def configurations(policy, iters, warmup, torch_available, extra):
+def configurations(policies, iters, warmup, torch_available, extra):
     """``{name: argv}`` of every configuration, in the order of one round."""
     common = ["--iters", str(iters), "--warmup", str(warmup)]
     configs = {
@@ -173,7 +173,7 @@ def configurations(policy, iters, warmup, torch_available, extra):
     }
     if torch_available:
         configs["ref_torch"] = [sys.executable, str(BENCH / "reference_wgangp_torch.py"), *common]
-    for p in ("float32", policy):
+    for p in policies:
         for jit in (0, 1):
             configs[f"ours_{p}_jit{jit}"] = [sys.executable, __file__, "--worker", "--policy", p, "--jit", str(jit),
                                             *common]
@@ -232,7 +232,7 @@ def summarise(samples, matmul, flops, policy):
     references = {k: v for k, v in medians.items() if k.startswith("ref_")}
     best_ref_name = max(references, key=references.get)
     best_ref = references[best_ref_name]
-    ours = {k: v for k, v in medians.items() if k.startswith("ours_") and "spe" not in k}
+    ours = {k: v for k, v in medians.items() if k.startswith("ours_")}
     f32 = max((k for k in ours if "float32" in k), key=ours.get)
     fastest = max(ours, key=ours.get)
     ceiling = statistics.median(matmul)
@@ -242,7 +242,8 @@ def summarise(samples, matmul, flops, policy):
         "best_reference": best_ref_name,
         "ratio_float32_to_best_reference": ours[f32] / best_ref, "best_float32": f32,
         "ratio_fastest_to_best_reference": ours[fastest] / best_ref, "fastest": fastest,
-        "ratio_to_ref_keras_same_jit": {k: v / medians[f"ref_keras_jit{k[-1]}"] for k, v in ours.items()},
+        "ratio_to_ref_keras_same_jit": {k: v / medians[f"ref_keras_jit{k.split('_jit')[1][0]}"] for k, v in ours.items()
+                                        if f"ref_keras_jit{k.split('_jit')[1][0]}" in medians},
         "matmul_2048_float32_gflops": ceiling,
         "achieved_gflops": achieved,
         "fraction_of_matmul": {k: v / ceiling for k, v in achieved.items()},
@@ -309,6 +310,8 @@ def main(argv=None):
     parser.add_argument("--iters", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--sweep", action="store_true", help="also time every zoo variant (slow)")
+    parser.add_argument("--no-mixed", action="store_true",
+                        help="time ours in float32 only (bfloat16 on a CPU without avx512_bf16 is emulated, very slow)")
     parser.add_argument("--steps-per-execution-probe", action="store_true",
                         help="also time ours float32 with steps_per_execution=5 (host round trips)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -324,7 +327,8 @@ def main(argv=None):
     torch_available = importlib.util.find_spec("torch") is not None
     policy = mixed_policy()
     extra = [("ours_float32_jit0_spe5", 5)] if args.steps_per_execution_probe else []
-    configs = configurations(policy, args.iters, args.warmup, torch_available, extra)
+    policies = ["float32"] if args.no_mixed else ["float32", policy]
+    configs = configurations(policies, args.iters, args.warmup, torch_available, extra)
     report = {"machine": machine(), "rounds": args.rounds, "iters": args.iters, "warmup": args.warmup,
               "flops": flops_per_generator_iteration(), "samples": {name: [] for name in configs}, "matmul": [],
               "raw": []}

@@ -226,7 +226,7 @@ def plot(samples, runs, path):
                 first[key] = run
     columns = min(4, len(labels))  # variants per row; each variant takes one panel per mixture
     rows = int(np.ceil(len(labels) / columns))
-    fig, axes = plt.subplots(rows, columns * len(MIXTURES), figsize=(2.2 * columns * len(MIXTURES), 2.5 * rows),
+    fig, axes = plt.subplots(rows, columns * len(MIXTURES), figsize=(2.2 * columns * len(MIXTURES), 2.7 * rows),
                              squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
@@ -248,8 +248,10 @@ def plot(samples, runs, path):
             ax.set_aspect("equal")
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"{label}\n{mixture}: {run['modes_captured']}/{run['num_modes']}, "
-                         f"HQ {100 * run['high_quality_fraction']:.0f}%", fontsize=7)
+            name, _, options = label.partition(" [")
+            options = "\n[" + options.replace(", ", " ") if options else ""
+            ax.set_title(f"{name}{options}\n{mixture}: {run['modes_captured']}/{run['num_modes']}, "
+                         f"HQ {100 * run['high_quality_fraction']:.0f}%", fontsize=6)
     fig.suptitle("Generated samples (blue, 2,500) and mode centres (red), first seed", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

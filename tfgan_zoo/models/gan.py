@@ -505,7 +505,8 @@ class GAN(keras.Model):
             "latent_dim": self.latent_dim,
             "latent_distribution": self.latent_distribution,
             "n_critic": self.n_critic,
-            "loss": self.loss_pair.name,
+            # the class default is restored by the class itself, so a custom default LossPair needs no registry
+            "loss": None if self.loss_pair == losses_lib.get_loss(self.default_loss) else self.loss_pair.name,
             "penalty": None if self.penalty is None else self.penalty.name,
             "penalty_weight": self.penalty_weight,
             "generator_batch_multiplier": self.generator_batch_multiplier,
@@ -516,7 +517,7 @@ class GAN(keras.Model):
             "seed": self.seed,
             "name": self.name,
         }
-        if config["loss"] is None:
+        if config["loss"] is None and self.loss_pair != losses_lib.get_loss(self.default_loss):
             raise ValueError("A GAN with a custom loss tuple cannot be serialised by name; register it as a "
                              "LossPair with a name, or override get_config.")
         return config
