@@ -110,9 +110,9 @@ def test_seed_methods(tmp_path):
     probe = run_notebook("03_seed_methods.ipynb", tmp_path)
     assert probe["sphere_dim"] == 3 and probe["sphere_radius_error"] < 1e-5
     assert probe["gn_max_abs"] <= 1.0 and probe["raw_max_abs"] > 0
-    # sigma(t) = 0.5 (1 - t / 600) at generator steps t = 0..599; History holds the mean over each epoch's
+    # sigma(t) = 0.2 (1 - t / 600) at generator steps t = 0..599; History holds the mean over each epoch's
     # 200 steps, i.e. sigma at the epoch's mean step 200 e + 99.5.
-    expected = [0.5 * (1 - (200 * e + 99.5) / 600) for e in range(3)]
+    expected = [0.2 * (1 - (200 * e + 99.5) / 600) for e in range(3)]
     assert probe["noise_stddev"] == pytest.approx(expected, abs=1e-5)
     assert probe["realness_anchor_sums"] == pytest.approx([1.0, 1.0], abs=1e-5)
     assert {"d1_real", "d1_fake", "d2_real", "d3_fake"} <= set(probe["sphere_keys"])

@@ -131,7 +131,7 @@ def test_save_weights_keeps_seed_generator_ema_counters_and_optimizer_slots(tmp_
     restored.load_weights(tmp_path / "w.weights.h5")
     np.testing.assert_array_equal(restored.seed_generator.state.numpy(), model.seed_generator.state.numpy())
     assert int(restored.generator_steps.numpy()) == 3
-    assert float(restored.instance_noise_stddev.numpy()) == 0.025
+    assert restored.instance_noise_stddev.numpy() == np.float32(0.025)
     for a, b in zip(model.ema_generator.weights + model.d_optimizer.variables + model.g_optimizer.variables,
                     restored.ema_generator.weights + restored.d_optimizer.variables + restored.g_optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
@@ -184,3 +184,50 @@ def test_data_stream_rejects_unknown_length_and_infinite_without_steps():
         DataStream(unknown)
     with pytest.raises(ValueError, match="steps_per_epoch"):
         DataStream(tf.data.Dataset.range(4).repeat())
+
+
+# --- the NaN/Inf guard -------------------------------------------------------------------------------------
+
+
+def _poisoned_batches(bad_batch=2, batches=6):
+    """Batches of 8 points, unshuffled; batch ``bad_batch`` holds an infinite point."""
+    points = np.random.default_rng(0).normal(size=(8 * batches, 2)).astype("float32")
+    points[8 * bad_batch] = np.inf
+    return tf.data.Dataset.from_tensor_slices(points).batch(8, drop_remainder=True)
+
+
+def test_non_finite_loss_stops_at_its_step_and_keeps_the_last_good_backup(tmp_path):
+    from tfgan_zoo.checkpointing import NonFiniteLossError, NonFiniteLossGuard
+
+    model = _model()
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"), save_freq=1)  # saves after every step
+    with pytest.raises(NonFiniteLossError, match=r"^Non-finite loss at generator step 3 \(epoch 1, batch 3\): "
+                                                 r"d_loss=(nan|inf)") as info:
+        model.fit(_poisoned_batches(), epochs=2, callbacks=[NonFiniteLossGuard(), backup], verbose=0)
+    assert info.value.step == 3 and "d_loss" in info.value.values and len(str(info.value).splitlines()) == 1
+    restored = _model()
+    restored.load_weights(str(tmp_path / "backup" / "latest.weights.h5"))
+    assert int(restored.generator_steps.numpy()) == 2  # the last good step, not the broken one
+    assert all(np.isfinite(w).all() for w in _state(restored))
+
+
+def test_guard_ignores_finite_logs_and_non_numeric_entries():
+    from tfgan_zoo.checkpointing import NonFiniteLossGuard
+
+    guard = NonFiniteLossGuard()
+    guard.set_model(_model())
+    guard.on_train_batch_end(0, {"d_loss": 1.5, "g_loss": np.float32(-2.0), "note": "text"})
+    guard = NonFiniteLossGuard(names=["g_loss"])
+    guard.on_train_batch_end(0, {"d_loss": float("nan"), "g_loss": 0.0})  # d_loss not watched
+
+
+def test_cli_exits_1_with_one_line_when_the_loss_diverges(tmp_path, capsys, monkeypatch):
+    from tfgan_zoo import cli
+
+    monkeypatch.setattr(data, "load", lambda name, **options: _poisoned_batches())
+    status = cli.main(["train", "gan", "--data", "ring8", "--epochs", "2", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert err[-1].startswith("tfgan-zoo train: error: Non-finite loss at generator step 3 (epoch 1, batch 3)")
+    assert "backup" in err[-1]
+    assert not (tmp_path / "run" / "model.keras").exists() and not (tmp_path / "run" / "generator").exists()

@@ -21,6 +21,10 @@ class UsageError(Exception):
     """A user error the CLI reports in one line (exit status 2)."""
 
 
+class TrainingDiverged(Exception):
+    """A NaN/Inf loss stopped training; reported in one line (exit status 1). The last good backup is kept."""
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="tfgan-zoo", description="Train, sample and export GANs of the tfgan_zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +96,7 @@ def train(args):
 
     from . import zoo
     from .callbacks import SampleGrid, TimeBudget
+    from .checkpointing import NonFiniteLossError, NonFiniteLossGuard
 
     try:
         zoo.get_variant(args.variant)
@@ -101,6 +106,7 @@ def train(args):
     if os.path.exists(os.path.join(out, "model.keras")) and not args.resume:
         raise UsageError(f"{out} already holds a finished run; pass --out NEW_DIR, or --resume to continue it.")
     os.makedirs(out, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)  # the networks' initial weights too: a run is a function of --seed
     strategy = _strategy(args.devices)
     if args.mixed_precision != "off":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
@@ -116,13 +122,19 @@ def train(args):
                    log_dir=os.path.join(out, "logs")),
         keras.callbacks.CSVLogger(os.path.join(out, "metrics.csv"), append=args.resume),
         keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
-        keras.callbacks.TerminateOnNaN(),
     ]
+    # First, so that a NaN/Inf step raises before any callback writes the broken state (NonFiniteLossError).
+    callbacks.insert(0, NonFiniteLossGuard())
     budget = TimeBudget(args.minutes) if args.minutes else None
     if budget:
         callbacks.append(budget)
     start = time.perf_counter()
-    history = model.fit(dataset, epochs=epochs, steps_per_epoch=args.steps_per_epoch, callbacks=callbacks, verbose=1)
+    try:
+        history = model.fit(dataset, epochs=epochs, steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
+                            verbose=1)
+    except NonFiniteLossError as error:
+        raise TrainingDiverged(f"{error} The backup in {os.path.join(out, 'backup')} holds the last good epoch.") \
+            from None
     seconds = time.perf_counter() - start
     model.save(os.path.join(out, "model.keras"))
     model.export_generator(os.path.join(out, "generator"))
@@ -130,12 +142,12 @@ def train(args):
                "generator_steps": int(model.generator_steps.numpy()), "epochs_run": len(history.epoch),
                "final": {k: float(v[-1]) for k, v in history.history.items()},
                "history": {k: [float(x) for x in v] for k, v in history.history.items()},
-               "sample_grid": callbacks[0].last_path}
+               "sample_grid": callbacks[1].last_path}
     summary.update(_score(model, args))
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print(f"Done in {seconds / 60:.1f} min: {summary['generator_steps']} generator steps. Samples: "
-          f"{callbacks[0].last_path}; metrics: {os.path.join(out, 'metrics.json')}; generator: "
+          f"{callbacks[1].last_path}; metrics: {os.path.join(out, 'metrics.json')}; generator: "
           f"{os.path.join(out, 'generator')}")
     return 0
 
@@ -206,6 +218,9 @@ def main(argv=None):
     except UsageError as error:
         print(f"tfgan-zoo {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except TrainingDiverged as error:
+        print(f"tfgan-zoo {args.command}: error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -431,6 +431,10 @@ class GAN(keras.Model):
         # A resumed fit (BackupAndRestore, initial_epoch) must read the elements the uninterrupted run read at
         # that epoch; a DataStream puts one positioned iterator under Keras (see tfgan_zoo.checkpointing).
         cardinality = int(dataset.cardinality())
+        if cardinality == 0:
+            raise ValueError(f"fit(x=...) got no training step: the dataset is empty or has fewer than n_critic="
+                             f"{self.n_critic} full batches (each step reads n_critic batches; short batches are "
+                             "dropped). Use more data or a smaller batch size.")
         resumable = cardinality > 0 or (cardinality == tf.data.INFINITE_CARDINALITY and kwargs.get("steps_per_epoch"))
         if resumable and not tf.distribute.has_strategy() and getattr(self, "_distribute_strategy", None) is None:
             stream = DataStream(dataset, kwargs.get("steps_per_epoch"))
