@@ -26,7 +26,7 @@ setup(
         "tensorboard>=2.18",
     ],
     extras_require={
-        "test": ["pytest>=8", "pytest-xdist>=3.5", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9",
+        "test": ["pytest>=8", "pytest-xdist>=3.5", "pytest-timeout>=2.3", "hypothesis>=6.100", "nbclient>=0.10", "nbformat>=5.9",
                  "ipykernel>=6.29", "pdoc>=14"],
         "bench": ["torch==2.13.0"],
     },

@@ -46,3 +46,11 @@ def test_errors_name_the_problem():
         FeatureStatistics().update(np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match="NaN"):
         FeatureStatistics().update(np.array([[np.nan, 1.0]]))
+
+
+def test_graph_and_numpy_batch_moments_agree():
+    from tfgan_zoo.metrics.statistics import _numpy_batch_moments, batch_moments
+
+    x = np.random.default_rng(3).normal(size=(40, 7)).astype(np.float32) * 5 + 2
+    for graph, numpy in zip(batch_moments(x), _numpy_batch_moments(x)):
+        np.testing.assert_allclose(np.asarray(graph), numpy, rtol=1e-12, atol=1e-12)

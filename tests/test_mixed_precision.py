@@ -14,6 +14,11 @@ import tensorflow as tf
 from tfgan_zoo import zoo
 
 POLICIES = ["mixed_bfloat16", "mixed_float16"]
+# mixed_float16 (loss scaling, a narrow exponent range) on the variants with the fragile numerics: the
+# Sphere projection and arccos, the GN-GAN normalisation, the Realness KL, the gradient penalty, unrolling.
+FLOAT16_VARIANTS = ["gngan", "realness", "sphere", "unrolled", "wgangp"]
+TOY_CASES = ([(v, "mixed_bfloat16") for v in zoo.available_variants()]
+             + [(v, "mixed_float16") for v in FLOAT16_VARIANTS])
 TINY_MLP = {"generator": {"hidden_units": (8,)}, "discriminator": {"hidden_units": (8,)}}
 
 
@@ -49,8 +54,7 @@ def _train_and_check(model, data, batch_size, policy_name):
         assert np.all(np.isfinite(keras.ops.convert_to_numpy(value))), f"figure {name} = {value}"
 
 
-@pytest.mark.parametrize("policy", POLICIES, indirect=True)
-@pytest.mark.parametrize("variant", zoo.available_variants())
+@pytest.mark.parametrize("variant,policy", TOY_CASES, indirect=["policy"])
 def test_variant_trains_on_toy_points_under_mixed_policy(variant, policy):
     model = zoo.build(variant, (2,), latent_dim=4, network_options=TINY_MLP, n_critic=1, seed=0)
     data = np.random.default_rng(0).normal(size=(64, 2)).astype("float32")

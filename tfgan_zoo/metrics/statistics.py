@@ -11,7 +11,9 @@ and the covariance is ``M / (n - 1)`` (the unbiased estimate, as ``numpy.cov``).
 ``Σx, Σxxᵀ`` this never subtracts two large numbers, so features with a large mean lose no precision.
 
 The two moment functions below are written with ``keras.ops``, so the same code updates a
-:class:`FeatureStatistics` (numpy) and the float64 state variables of the Keras FID metric (graph mode).
+:class:`FeatureStatistics` and the float64 state variables of the Keras FID metric (graph mode). On numpy
+input :class:`FeatureStatistics` forms the batch scatter matrix with BLAS ``syrk`` (``Xᵀ X`` from one
+triangle: half the flops of a general product), which dominates the cost of streaming ``d = 2048`` features.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import os
 
 import keras
 import numpy as np
+from scipy.linalg import blas
 
 __all__ = ["FeatureStatistics", "batch_moments", "merge_moments"]
 
@@ -37,6 +40,14 @@ def batch_moments(features):
     mean = keras.ops.sum(x, axis=0) / n
     centred = x - mean
     return n, mean, keras.ops.matmul(keras.ops.transpose(centred), centred)
+
+
+def _numpy_batch_moments(features):
+    """:func:`batch_moments` for a numpy batch, with the symmetric scatter from BLAS ``dsyrk``."""
+    x = np.asarray(features, dtype=np.float64)
+    mean = x.mean(axis=0)
+    upper = blas.dsyrk(1.0, np.asfortranarray(x - mean), trans=1)  # upper triangle of (x - mean)ᵀ (x - mean)
+    return float(len(x)), mean, np.triu(upper) + np.triu(upper, 1).T
 
 
 def merge_moments(a, b):
@@ -112,7 +123,7 @@ class FeatureStatistics:
         self._check_dim(features.shape[1])
         if not np.all(np.isfinite(features)):
             raise ValueError("features contain NaN or inf; check the generator outputs and the extractor.")
-        self._merge_triple(batch_moments(features))
+        self._merge_triple(_numpy_batch_moments(features))
         return self
 
     def merge(self, other: "FeatureStatistics"):
