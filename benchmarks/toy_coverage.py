@@ -148,13 +148,37 @@ def _format_row(row):
             f"{kl['mean']:.2f} ± {kl['std']:.2f}")
 
 
+def _table(by_label, published=()):
+    lines = ["| variant | seeds | ring: modes / 8 | ring: HQ % | ring: rev. KL | grid: modes / 25 | grid: HQ % "
+             "| grid: rev. KL | CPU min | target |", "|" + "---|" * 10]
+    for label, mixtures in sorted(by_label.items()):
+        cells = []
+        for mixture in MIXTURES:
+            cells += list(_format_row(mixtures[mixture])) if mixture in mixtures else ["—"] * 3
+        seeds = "/".join(str(mixtures[m]["seeds"]) for m in MIXTURES if m in mixtures)
+        cpu = sum(r["train_cpu_seconds"]["mean"] * r["seeds"] for r in mixtures.values()) / 60
+        met = all(r["meets_target"] for r in mixtures.values())
+        verdict = ("yes" if met else "no") + ("" if len(mixtures) == len(MIXTURES) else " (one mixture)")
+        lines.append(f"| {label} | {seeds} | " + " | ".join(cells) + f" | {cpu:.1f} | {verdict} |")
+    for label in dict.fromkeys(p[0] for p in published):
+        cells = []
+        for mixture in MIXTURES:
+            match = [p for p in published if p[0] == label and p[1] == mixture]
+            if match:
+                _, _, modes, hq = match[0]
+                cells += [f"{modes}", "—" if hq is None else f"{100 * hq:.1f}", "—"]
+            else:
+                cells += ["—"] * 3
+        lines.append(f"| *{label}* | — | " + " | ".join(cells) + " | — | — |")
+    return lines
+
+
 def markdown(rows, settings):
-    """The results table: one line per variant, ring and grid side by side, then the published rows."""
-    by_label = {}
+    """The results tables: every variant at its paper defaults, then the tuned settings that were tried."""
+    defaults, tuned = {}, {}
     for row in rows:
-        by_label.setdefault(row["label"], {})[row["mixture"]] = row
-    header = ("| variant | ring: modes / 8 | ring: HQ % | ring: rev. KL | grid: modes / 25 | grid: HQ % "
-              "| grid: rev. KL | CPU min | target |")
+        target = defaults if row["label"] == row["variant"] else tuned
+        target.setdefault(row["label"], {})[row["mixture"]] = row
     lines = [
         f"# Toy mode coverage: {settings['steps']} generator steps, batch {settings['batch_size']}, "
         f"seeds {settings['seeds']}",
@@ -163,29 +187,19 @@ def markdown(rows, settings):
         "with at least one high-quality sample; HQ = samples within 3σ of their nearest mode (σ = 0.01 ring, 0.05 "
         "grid); reverse KL of the high-quality samples' mode histogram against uniform (0 is best). Every variant "
         "uses its class's paper defaults and the zoo's default toy MLPs (3 × 128 ReLU, latent 16) unless the row "
-        "says otherwise; instance noise is annealed linearly to 0 over the first half of the steps. CPU min: process CPU time of training, summed over the runs of the row (both mixtures). "
-        f"Target: every seed {8}/8 and 25/25 with HQ ≥ {100 * TARGET_HIGH_QUALITY:.0f} %.",
+        "says otherwise; instance noise is annealed linearly to 0 over the first half of the steps. CPU min: "
+        "process CPU time of training (XLA compilation included), summed over the row's runs. "
+        f"Target: every seed 8/8 and 25/25 with HQ ≥ {100 * TARGET_HIGH_QUALITY:.0f} %.",
         "",
-        header,
-        "|" + "---|" * 9,
+        "## Paper defaults, same budget for every variant",
+        "",
+        *_table(defaults, PUBLISHED),
     ]
-    for label, mixtures in by_label.items():
-        cells = []
-        for mixture in MIXTURES:
-            cells += list(_format_row(mixtures[mixture])) if mixture in mixtures else ["—"] * 3
-        cpu = sum(r["train_cpu_seconds"]["mean"] * r["seeds"] for r in mixtures.values()) / 60
-        met = all(r["meets_target"] for r in mixtures.values()) and len(mixtures) == len(MIXTURES)
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {cpu:.1f} | {'yes' if met else 'no'} |")
-    for label in dict.fromkeys(p[0] for p in PUBLISHED):
-        cells = []
-        for mixture in MIXTURES:
-            match = [p for p in PUBLISHED if p[0] == label and p[1] == mixture]
-            if match:
-                _, _, modes, hq = match[0]
-                cells += [f"{modes}", "—" if hq is None else f"{100 * hq:.1f}", "—"]
-            else:
-                cells += ["—"] * 3
-        lines.append(f"| *{label}* | " + " | ".join(cells) + " | — | — |")
+    if tuned:
+        lines += ["", "## Settings tried", "",
+                  "In brackets, what differs from the variant's paper defaults and the budget above: `lr` sets both "
+                  "optimizers' learning rate, `lr_decay` decays both linearly to 0 over the run, `steps` and "
+                  "`batch_size` as above. Seeds: runs per mixture.", "", *_table(tuned)]
     lines += ["", f"Machine: {settings['machine']}; TensorFlow {settings['tensorflow']}, Keras {settings['keras']}."]
     if settings.get("skipped"):
         lines += ["", "Variants whose default networks do not build for 2-D points: "
@@ -298,7 +312,7 @@ def main(argv=None):
     if args.merge:
         other = json.loads((args.merge / f"{stem}.json").read_text())["runs"]
         keys = {_run_key(r) for r in runs}
-        runs += [r for r in other if _run_key(r) not in keys]
+        runs += [r for r in other if _run_key(r) not in keys and "error" not in r]
         other_samples = args.merge / f"{stem}_samples.npz"
         if other_samples.exists():
             samples = {**dict(np.load(other_samples)), **samples}

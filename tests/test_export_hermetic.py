@@ -14,13 +14,17 @@ from conftest import tiny_discriminator, tiny_generator
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # -I: no PYTHONPATH, no user site, no script directory on sys.path. The editable install of tfgan_zoo lives in
-# site-packages as an import hook; remove it and any path into the repository, then prove the import fails.
+# site-packages as an import hook; remove it and any path into the repository (except a virtual environment that
+# lives there, as CI's .venv does), then prove the import fails.
 LOADER = textwrap.dedent("""
     import os, sys
     repo = sys.argv[1]
     sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
     sys.path_hooks[:] = [h for h in sys.path_hooks if "__editable__" not in getattr(h, "__module__", "")]
-    sys.path[:] = [p for p in sys.path if not os.path.abspath(p or os.getcwd()).startswith(repo)]
+    # drop the repository itself (and its sources), but not a virtual environment created inside it (CI's .venv)
+    sys.path[:] = [p for p in sys.path
+                   if not (os.path.abspath(p or os.getcwd()).startswith(repo)
+                           and not os.path.abspath(p).startswith(sys.prefix))]
     sys.path_importer_cache.clear()
     try:
         import tfgan_zoo

@@ -9,7 +9,7 @@ import pytest
 from conftest import tiny_discriminator, tiny_generator
 from tfgan_zoo.data import mnist_arrays, ring_of_8
 from tfgan_zoo.metrics.callback import EvaluationCallback
-from tfgan_zoo.metrics.evaluate import Evaluator, evaluate
+from tfgan_zoo.metrics.evaluate import Evaluator, evaluate, score_for_cli
 from tfgan_zoo.metrics.scores import (frechet_distance, inception_score, kernel_inception_distance,
                                       precision_recall)
 from tfgan_zoo.metrics.statistics import FeatureStatistics
@@ -100,3 +100,18 @@ def test_evaluation_callback_logs_into_history_and_tensorboard(points, tmp_path)
     assert {"evaluation/fid", "evaluation/reverse_kl"} <= tags
     with pytest.raises(ValueError, match="every_n_epochs"):
         EvaluationCallback(real, every_n_epochs=0)
+
+
+def test_real_and_generated_images_may_differ_in_size():
+    digits28, _ = mnist_arrays(limit=300)
+    digits32, _ = mnist_arrays(image_size=32, limit=300)
+    same_digits = evaluate(digits32, digits28, ("fid",), num_samples=300)["fid"]
+    noise = np.random.default_rng(2).uniform(-1, 1, size=(300, 32, 32, 1)).astype(np.float32)
+    assert same_digits < evaluate(noise, digits28, ("fid",), num_samples=300)["fid"] / 20
+
+
+def test_score_for_cli_picks_metrics_by_data_name():
+    gan = GAN(tiny_generator(latent_dim=4), tiny_discriminator(), seed=0)
+    toy = score_for_cli(gan, "ring8", num_samples=500)
+    assert {"modes_captured", "reverse_kl", "fid"} <= set(toy) and toy["num_generated"] == 500
+    assert score_for_cli(gan, "folder:/somewhere") == {}

@@ -11,15 +11,19 @@ import pytest
 import tensorflow as tf
 
 from tfgan_zoo.models.gan import GAN
+from tfgan_zoo.nets import mlp_discriminator
 from tfgan_zoo.models.unrolled import UnrolledGAN
 from conftest import tiny_discriminator, tiny_generator
 
 
 def _dense_net(units, activation, seed, latent, outputs=1):
-    layers = [keras.layers.Dense(n, activation=activation, kernel_initializer=keras.initializers.GlorotUniform(seed + i))
-              for i, n in enumerate(list(units) + [outputs])]
-    layers[-1].activation = keras.activations.linear
-    return keras.Sequential([keras.Input((latent,))] + layers)
+    """Seeded MLP: hidden layers with ``activation``, linear output."""
+    def init(i):
+        return keras.initializers.GlorotUniform(seed + i)
+
+    hidden = [keras.layers.Dense(n, activation=activation, kernel_initializer=init(i)) for i, n in enumerate(units)]
+    output = keras.layers.Dense(outputs, kernel_initializer=init(len(hidden)))
+    return keras.Sequential([keras.Input((latent,)), *hidden, output])
 
 
 def _smooth_model(**kwargs):
@@ -130,8 +134,11 @@ def test_unrolled_weights_replay_the_critic_optimizer(unroll_optimizer):
         np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-5, atol=1e-7)
 
 
-def test_generator_update_changes_neither_the_critic_nor_its_optimizer(toy_points):
-    model = UnrolledGAN(tiny_generator(), tiny_discriminator(), instance_noise=0.1, seed=0)
+@pytest.mark.parametrize("spectral", [False, True], ids=["plain", "spectral_norm"])
+def test_generator_update_changes_neither_the_critic_nor_its_optimizer(spectral, toy_points):
+    """Nor its non-trainable state: the spectral-norm power-iteration vectors stay as the critic step left them."""
+    critic = mlp_discriminator(hidden_units=(8,), spectral_normalization=True) if spectral else tiny_discriminator()
+    model = UnrolledGAN(tiny_generator(), critic, instance_noise=0.1, seed=0)
     model.compile()
     model.critic_update(tf.constant(toy_points[:16]))
     critic_state = [v.numpy() for v in model.discriminator.weights + model.d_optimizer.variables]

@@ -9,7 +9,7 @@
 * :mod:`.evaluate` — :func:`evaluate` / :class:`Evaluator`; :mod:`.callback` — :class:`EvaluationCallback`.
 """
 from .callback import EvaluationCallback
-from .evaluate import METRIC_KEYS, Evaluator, available_metrics, evaluate, write_json
+from .evaluate import METRIC_KEYS, Evaluator, available_metrics, evaluate, score_for_cli, write_json
 from .features import (InceptionWeightsNotFoundError, build_mnist_classifier, identity_extractor,
                        inception_v3_extractor, mnist_classifier, mnist_classifier_info, mnist_extractor)
 from .keras_metrics import FID, KID

@@ -64,8 +64,8 @@ class UnrolledGAN(GAN):
     the paper's objective: the real term ``E[log D_K(x)]`` depends on ``θ_G`` through ``θ^K``), or the variant's
     generator loss ``loss.generator`` (``zero_sum=False``, e.g. the non-saturating ``-log D_K(G(z))``). Only
     the trainable critic weights are unrolled; non-trainable state (batch-norm statistics, spectral-norm
-    power-iteration vectors) is read but never written by the unrolled steps. The unrolled steps reproduce the optimizer's update rule, not its gradient
-    clipping, weight decay or weight EMA.
+    power-iteration vectors) is read but never written by the unrolled steps. The unrolled steps reproduce the
+    optimizer's update rule, not its gradient clipping, weight decay or weight EMA.
 
     ``unroll_steps=0`` gives exactly the base :class:`GAN` generator step (of ``loss="minimax"`` when
     ``zero_sum=True``: the real term is then constant in ``θ_G``; of the given loss when ``zero_sum=False``).
