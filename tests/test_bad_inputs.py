@@ -168,10 +168,7 @@ CASE_IDS = [
 
 
 # Cases a module outside this test's reach still handles badly; strict, so they flip once fixed (see the report).
-KNOWN_BAD = {
-    "sphere_feature_width_zero": "SphereGAN with a 0-wide critic fails with 'not enough values to unpack'; "
-                                 "tfgan_zoo.models.sphere should check the critic's output width >= 1.",
-}
+KNOWN_BAD = {}  # case id -> reason, for a known-bad case marked xfail(strict=True) until it is fixed
 
 
 @pytest.mark.parametrize("case_id", [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BAD[c]))

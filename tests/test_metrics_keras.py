@@ -69,3 +69,51 @@ def test_kid_with_precomputed_real_features():
                                                    rel=1e-5)
     with pytest.raises(ValueError, match="real reference"):
         KID(extractor).update_state(fake)
+
+
+REPLICA_SCRIPT = """
+import json, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np
+sys.path.insert(0, sys.argv[1])
+from test_metrics_keras import features, images, tiny_extractor
+from tfgan_zoo.metrics.keras_metrics import FID, KID
+from tfgan_zoo.metrics.scores import mmd2_unbiased
+
+def scores(devices):
+    with tf.distribute.MirroredStrategy(devices).scope():
+        extractor = tiny_extractor()
+        generator = keras.Sequential([keras.Input((3,)), keras.layers.Dense(16, activation="tanh",
+                                      kernel_initializer=keras.initializers.GlorotUniform(seed=3)),
+                                      keras.layers.Reshape((4, 4, 1))])
+        generator.compile(loss="mse", metrics=[FID(extractor), KID(extractor)], jit_compile=False)
+    z = np.random.default_rng(2).standard_normal((200, 3)).astype(np.float32)
+    result = generator.evaluate(z, images(3, 200), batch_size=100, verbose=0, return_dict=True)
+    fake = features(extractor, generator.predict(z, verbose=0))
+    real = features(extractor, images(3, 200))
+    shard = 100 // len(devices)  # each replica scores its shard of every global batch of 100
+    result["kid_per_shard"] = float(np.mean([mmd2_unbiased(real[i:i + shard], fake[i:i + shard])
+                                             for i in range(0, 200, shard)]))
+    return result
+
+print(json.dumps([scores(["/cpu:0"]), scores(["/cpu:0", "/cpu:1"])]))
+"""
+
+
+def test_metrics_aggregate_across_replicas():
+    """Under MirroredStrategy every replica adds its shard: FID equals the one-device value; KID is the mean of
+    the per-shard MMD² (4 shards of 50 on two replicas, 2 batches of 100 on one)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", REPLICA_SCRIPT, os.path.dirname(__file__)], check=True,
+                         capture_output=True, text=True).stdout
+    one, two = json.loads(out.strip().splitlines()[-1])
+    assert two["fid"] == pytest.approx(one["fid"], rel=1e-4)
+    for result in (one, two):
+        assert result["kid"] == pytest.approx(result["kid_per_shard"], rel=1e-4, abs=1e-7)

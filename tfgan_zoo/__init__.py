@@ -1,9 +1,13 @@
 """tfgan_zoo: a Keras 3 zoo of GAN training methods.
 
 Train any variant with ``model.compile(); model.fit(dataset)``; export the generator with
-``model.export_generator(path)``; build a variant with default networks with ``tfgan_zoo.zoo.build(name, shape)``.
+``model.export_generator(path)`` and reload it with ``tfgan_zoo.load_generator(path)``; build a variant with default
+networks with ``tfgan_zoo.zoo.build(name, shape)``; score a generator offline with ``tfgan_zoo.evaluate`` or, every
+few epochs during ``fit``, with ``tfgan_zoo.EvaluationCallback``.
 """
-from . import callbacks, checkpointing, data, layers, losses, nets, penalties, zoo
+from . import callbacks, checkpointing, data, layers, losses, metrics, nets, penalties, zoo
+from .export import load_generator
+from .metrics import EvaluationCallback, evaluate
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
 
 __version__ = "0.1.0"

@@ -1,7 +1,8 @@
-"""The ``tfgan-zoo`` command line: ``train``, ``sample``, ``export``, ``variants``.
+"""The ``tfgan-zoo`` command line: ``train``, ``sample``, ``evaluate``, ``export``, ``variants``.
 
     tfgan-zoo train gan --data mnist --minutes 8          # progress bar, grids, metrics, export
     tfgan-zoo sample runs/gan-mnist/generator --num 64 --out grid.png
+    tfgan-zoo evaluate runs/gan-mnist/generator --data mnist --metrics fid kid is --out scores.json
     tfgan-zoo export runs/gan-mnist/model.keras --out exported/
 """
 from __future__ import annotations
@@ -53,6 +54,19 @@ def build_parser():
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
+
+    evaluate = commands.add_parser("evaluate", help="score an exported generator against real data (JSON)")
+    evaluate.add_argument("generator", help="SavedModel directory written by train/export")
+    evaluate.add_argument("--data", default="mnist", help="real data: mnist, digits, ring8, grid25, folder:PATH, "
+                          "tfds:NAME")
+    evaluate.add_argument("--metrics", nargs="+", default=["fid", "kid"],
+                          help="fid kid is precision_recall modes (default: fid kid)")
+    evaluate.add_argument("--num-samples", type=int, default=5000, help="generated and real samples (default 5000)")
+    evaluate.add_argument("--extractor", default="auto", help="auto (points: identity; images: the shipped MNIST "
+                          "classifier), mnist, identity, inception_v3 (needs --inception-weights)")
+    evaluate.add_argument("--inception-weights", default=None, help="local InceptionV3 .h5 weights (no download)")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--out", default="scores.json", help="JSON file to write (default scores.json)")
 
     export = commands.add_parser("export", help="export the generator of a saved .keras GAN as a SavedModel")
     export.add_argument("model", help="a .keras file written by train")
@@ -154,32 +168,46 @@ def train(args):
 
 def _score(model, args):
     """Offline scores of the trained generator where the project has an evaluator for the data."""
-    try:
-        from . import metrics
-    except ImportError:
-        return {}
-    try:
-        return {"scores": metrics.score_for_cli(model, args.data, seed=args.seed)}
-    except AttributeError:
-        return {}
+    from . import metrics
+
+    return {"scores": metrics.score_for_cli(model, args.data, seed=args.seed)}
 
 
 def sample(args):
-    import numpy as np
-    import tensorflow as tf
-
+    from .export import load_generator
     from .visualization import save_samples_png
 
-    if not os.path.isdir(args.generator) or not os.path.exists(os.path.join(args.generator, "saved_model.pb")):
-        raise UsageError(f"{args.generator} is not a SavedModel directory; pass the 'generator' folder that "
-                         "`tfgan-zoo train` or `tfgan-zoo export` wrote.")
-    loaded = tf.saved_model.load(args.generator)
-    if "sample" not in loaded.signatures:
-        raise UsageError(f"{args.generator} is a SavedModel but not a tfgan_zoo generator (no 'sample' signature).")
-    images = loaded.signatures["sample"](count=tf.constant(args.num, tf.int32),
-                                         seed=tf.constant(args.seed, tf.int64))["images"].numpy()
-    save_samples_png(np.asarray(images), args.out)
+    generator = _load_exported(args.generator, load_generator)
+    images = generator.generate(args.num, batch_size=args.num, seed=args.seed)
+    save_samples_png(images, args.out)
     print(f"Wrote {args.num} samples to {args.out}")
+    return 0
+
+
+def _load_exported(path, load_generator):
+    try:
+        return load_generator(path)
+    except ValueError as error:
+        raise UsageError(str(error).removeprefix("path ")) from None
+
+
+def evaluate(args):
+    from . import metrics
+    from .export import load_generator
+
+    unknown = sorted(set(args.metrics) - set(metrics.available_metrics()))
+    if unknown:
+        raise UsageError(f"unknown metric(s) {', '.join(unknown)}; choose from "
+                         f"{', '.join(metrics.available_metrics())}.")
+    generator = _load_exported(args.generator, load_generator)
+    try:
+        result = metrics.evaluate(generator, args.data, tuple(args.metrics), num_samples=args.num_samples,
+                                  extractor=args.extractor, seed=args.seed, json_path=args.out,
+                                  inception_weights=args.inception_weights)
+    except (ValueError, TypeError, FileNotFoundError) as error:
+        raise UsageError(str(error)) from None
+    print(json.dumps(result, indent=2))
+    print(f"Wrote {args.out}")
     return 0
 
 
@@ -212,7 +240,8 @@ def variants(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    command = {"train": train, "sample": sample, "export": export, "variants": variants}[args.command]
+    command = {"train": train, "sample": sample, "evaluate": evaluate, "export": export,
+               "variants": variants}[args.command]
     try:
         return command(args)
     except UsageError as error:

@@ -1,10 +1,13 @@
 """Exporting a trained generator as a TensorFlow SavedModel that needs only TensorFlow to load."""
 from __future__ import annotations
 
+import os
+
 import keras
+import numpy as np
 import tensorflow as tf
 
-__all__ = ["export_generator"]
+__all__ = ["export_generator", "load_generator", "ExportedGenerator"]
 
 
 def export_generator(generator, path, latent_dim, latent_distribution="normal"):
@@ -54,3 +57,53 @@ def export_generator(generator, path, latent_dim, latent_distribution="normal"):
                                                             tf.TensorSpec([], tf.int64, name="seed")])
     archive.write_out(str(path), verbose=False)
     return path
+
+
+class ExportedGenerator:
+    """A generator written by :func:`export_generator`, reloaded with TensorFlow only.
+
+    ``generator(z)`` maps float32 ``[n, latent_dim]`` to images; ``generator.generate(count, seed=s)`` draws
+    ``z`` the way the ``sample`` signature does (the same images in any process for the same seed). It plugs into
+    :func:`tfgan_zoo.metrics.evaluate` and :func:`tfgan_zoo.visualization.save_samples_png` like a trained GAN.
+    """
+
+    def __init__(self, path):
+        path = os.fspath(path)
+        if not os.path.exists(os.path.join(path, "saved_model.pb")):
+            raise ValueError(f"path {path} is not a SavedModel directory; pass the 'generator' folder that "
+                             "`tfgan-zoo train`, `tfgan-zoo export` or GAN.export_generator wrote.")
+        self.path = path
+        self._loaded = tf.saved_model.load(path)
+        missing = {"serving_default", "sample"} - set(self._loaded.signatures)
+        if missing:
+            names = " or ".join(repr(name) for name in sorted(missing))
+            raise ValueError(f"path {path} is a SavedModel but not a tfgan_zoo generator (no {names} signature); "
+                             "export it with GAN.export_generator.")
+        self._serve = self._loaded.signatures["serving_default"]
+        self._sample = self._loaded.signatures["sample"]
+        self.latent_dim = int(self._serve.structured_input_signature[1]["z"].shape[-1])
+
+    def __call__(self, z):
+        """Images (float32 numpy) for latent vectors ``z`` of shape ``[n, latent_dim]``."""
+        z = np.asarray(z, np.float32)
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z has shape {z.shape}; this generator takes [n, {self.latent_dim}].")
+        return self._serve(z=tf.constant(z))["images"].numpy()
+
+    def generate(self, count, batch_size=256, seed=0):
+        """``count`` images drawn with the ``sample`` signature: batch ``i`` uses seed ``seed + i``.
+
+        With ``batch_size >= count`` the images are exactly ``sample(count, seed)`` of the SavedModel.
+        """
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise ValueError(f"count={count!r} must be a positive integer (the number of images to draw).")
+        seed = 0 if seed is None else int(seed)
+        images = [self._sample(count=tf.constant(min(batch_size, count - start), tf.int32),
+                               seed=tf.constant(seed + i, tf.int64))["images"].numpy()
+                  for i, start in enumerate(range(0, count, batch_size))]
+        return np.concatenate(images).astype(np.float32)
+
+
+def load_generator(path):
+    """Reloads a generator exported by :func:`export_generator` as an :class:`ExportedGenerator`."""
+    return ExportedGenerator(path)

@@ -1,6 +1,6 @@
 """``keras.metrics.Metric`` wrappers of FID and KID, for ``model.evaluate`` / ``test_step`` and custom loops.
 
-Both run the extractor inside the metric and stream: :class:`FID` keeps float64 running moments (``O(d²)``
+Both run the extractor inside the metric and stream: :class:`FID` keeps float64 running sums (``O(d²)``
 memory whatever the number of images) and :class:`KID` averages one unbiased MMD² per batch (the subset
 estimator of Bińkowski et al. 2018 with the batch as the subset, as in the keras-io ``gan_ada`` example).
 
@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from .features import call_extractor, resolve_extractor
 from .scores import frechet_distance, mmd2_unbiased
-from .statistics import FeatureStatistics, batch_moments, merge_moments
+from .statistics import FeatureStatistics
 
 __all__ = ["FID", "KID"]
 
@@ -54,8 +54,8 @@ class FID(keras.metrics.Metric):
     """Fréchet Inception Distance (Heusel et al. 2017) as a streaming Keras metric.
 
     ``FID = ‖μ_r - μ_g‖² + tr Σ_r + tr Σ_g - 2 tr (Σ_r Σ_g)^½`` between the features of the real and the
-    generated images seen since the last ``reset_state``. Moments are float64 metric variables updated
-    with the Chan et al. merge (:mod:`tfgan_zoo.metrics.statistics`).
+    generated images seen since the last ``reset_state``. The state is float64 sums (count, Σx, Σxxᵀ), so it
+    aggregates correctly across replicas under ``tf.distribute`` strategies (each replica adds its shard).
 
     Args:
       extractor: a ``keras.Model``/callable, or a name (``"mnist"``, the offline default;
@@ -79,16 +79,19 @@ class FID(keras.metrics.Metric):
         self._moments = {side: self._moment_variables(side) for side in ("fake", "real")}
 
     def _moment_variables(self, side):
+        # Plain sums (count, Σx, Σxxᵀ) in float64: they add across batches and across replicas, which is how
+        # Keras aggregates metric variables under a tf.distribute strategy (a running mean would not add).
         d = self.feature_dim
-        return (self.add_variable((), "zeros", dtype="float64", name=f"{side}_count"),
-                self.add_variable((d,), "zeros", dtype="float64", name=f"{side}_mean"),
-                self.add_variable((d, d), "zeros", dtype="float64", name=f"{side}_scatter"))
+        return (self.add_variable((), "zeros", dtype="float64", name=f"{side}_count", aggregation="sum"),
+                self.add_variable((d,), "zeros", dtype="float64", name=f"{side}_sum", aggregation="sum"),
+                self.add_variable((d, d), "zeros", dtype="float64", name=f"{side}_outer_sum", aggregation="sum"))
 
     def _accumulate(self, side, images):
-        features = call_extractor(self.extractor, images)["features"]
-        variables = self._moments[side]
-        for variable, value in zip(variables, merge_moments(tuple(variables), batch_moments(features))):
-            variable.assign(value)
+        features = tf.cast(call_extractor(self.extractor, images)["features"], tf.float64)
+        count, total, outer = self._moments[side]
+        count.assign_add(tf.cast(tf.shape(features)[0], tf.float64))
+        total.assign_add(tf.reduce_sum(features, axis=0))
+        outer.assign_add(tf.matmul(features, features, transpose_a=True))
 
     def update_state(self, y_true, y_pred=None, sample_weight=None):
         """``update_state(real, fake)``, or ``update_state(fake)`` with ``real_statistics``; weights unsupported."""
@@ -99,15 +102,22 @@ class FID(keras.metrics.Metric):
             self._accumulate("real", real)
         self._accumulate("fake", fake)
 
-    def _numpy_result(self, real_count, real_mean, real_scatter, fake_count, fake_mean, fake_scatter):
+    @staticmethod
+    def _mean_and_covariance(count, total, outer):
+        mean = total / count
+        return mean, (outer - count * np.outer(mean, mean)) / (count - 1.0)
+
+    def _numpy_result(self, real_count, real_sum, real_outer, fake_count, fake_sum, fake_outer):
         if self.real_statistics is not None:
-            real_count, real_mean = self.real_statistics.count, self.real_statistics.mean
-            real_covariance = self.real_statistics.covariance
-        else:
-            real_covariance = real_scatter / max(float(real_count) - 1.0, 1.0)
+            real_count = self.real_statistics.count
         if real_count < 2 or fake_count < 2:
             return np.float32(np.nan)
-        return np.float32(frechet_distance(real_mean, real_covariance, fake_mean, fake_scatter / (fake_count - 1.0)))
+        if self.real_statistics is not None:
+            real_mean, real_covariance = self.real_statistics.mean, self.real_statistics.covariance
+        else:
+            real_mean, real_covariance = self._mean_and_covariance(real_count, real_sum, real_outer)
+        fake_mean, fake_covariance = self._mean_and_covariance(fake_count, fake_sum, fake_outer)
+        return np.float32(frechet_distance(real_mean, real_covariance, fake_mean, fake_covariance))
 
     def result(self):
         """The FID of the images seen so far (NaN before two images of each side)."""
@@ -149,8 +159,9 @@ class KID(keras.metrics.Metric):
                 raise ValueError(f"real_features must be [n >= 2, {self.feature_dim}]; got {real_features.shape}.")
             self.real_features = tf.constant(real_features)
         self.seed_generator = keras.random.SeedGenerator(seed)
-        self.total = self.add_variable((), "zeros", dtype="float64", name="mmd2_sum")
-        self.batches = self.add_variable((), "zeros", dtype="float64", name="batches")
+        # sums, so replicas' batches add up under a tf.distribute strategy (the mean over all of them)
+        self.total = self.add_variable((), "zeros", dtype="float64", name="mmd2_sum", aggregation="sum")
+        self.batches = self.add_variable((), "zeros", dtype="float64", name="batches", aggregation="sum")
 
     def update_state(self, y_true, y_pred=None, sample_weight=None):
         """``update_state(real, fake)``, or ``update_state(fake)`` with ``real_features``; weights unsupported."""

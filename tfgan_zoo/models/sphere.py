@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from .. import losses as losses_lib
@@ -115,6 +116,7 @@ class SphereGAN(GAN):
 
     default_n_critic = 1
     default_penalty = None
+    batch_independent_head = True  # the projection and distance are per sample: real and fake may share a pass
     default_discriminator_optimizer = {"class_name": "Adam", "config": {"learning_rate": 1e-4, "beta_1": 0.0,
                                                                         "beta_2": 0.9}}
     default_generator_optimizer = default_discriminator_optimizer
@@ -135,6 +137,20 @@ class SphereGAN(GAN):
             generator_needs_real=False, name=f"sphere_moments_{moments}")
         super().__init__(generator, discriminator, latent_dim, **kwargs)
         self.moments = moments
+        self._check_feature_width()
+
+    def _check_feature_width(self):
+        """The critic must give at least one feature per sample to project onto the sphere."""
+        try:
+            shape = self.discriminator.output_shape
+        except (AttributeError, ValueError, RuntimeError):  # a subclassed critic has no static output shape
+            return
+        if isinstance(shape, tuple) and len(shape) >= 2 and all(isinstance(n, int) for n in shape[1:]):
+            width = int(np.prod(shape[1:]))
+            if width < 1:
+                raise ValueError(f"The critic's feature width is 0 (output shape {shape}); SphereGAN projects each "
+                                 "sample's critic features onto the sphere, so the discriminator must output at "
+                                 f"least one feature (the paper uses {self.default_feature_dim}).")
 
     @property
     def figure_names(self):
