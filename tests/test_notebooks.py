@@ -59,6 +59,16 @@ print("NOTEBOOK_PROBE " + json.dumps({
     "policy_after": keras.mixed_precision.global_policy().name,
     "tfds_shape": list(tfds_mnist.element_spec.shape), "folder_shape": list(folder.element_spec.shape)}))
 """,
+    # Both stages ran, stage 1 stayed frozen while stage 2 trained, stage 2 follows z1, the export matches.
+    "05_stacked_gans.ipynb": """
+import json
+print("NOTEBOOK_PROBE " + json.dumps({
+    "low_shape": list(low_images.shape), "high_shape": list(high_images.shape),
+    "stage1_steps": int(stage1.generator_steps.numpy()), "stage2_steps": int(stage2.generator_steps.numpy()),
+    "stage1_change": stage1_change, "z1_effect": z1_effect, "z2_effect": z2_effect, "served_diff": served_diff,
+    "trainable": [len(chain.trainable_weights), len(refiner.trainable_weights)],
+    "finite": bool(np.isfinite(high_images).all())}))
+""",
 }
 
 
@@ -125,3 +135,12 @@ def test_data_devices_precision(tmp_path):
     assert "bfloat16" in probe["mixed_compute_dtypes"] and probe["mixed_steps"] == 3
     assert probe["policy_after"] == "float32"
     assert probe["tfds_shape"] == [32, 28, 28, 1] and probe["folder_shape"] == [32, 32, 32, 1]
+
+
+def test_stacked_gans(tmp_path):
+    probe = run_notebook("05_stacked_gans.ipynb", tmp_path)
+    assert probe["low_shape"] == [8, 14, 14, 1] and probe["high_shape"] == [8, 28, 28, 1]
+    assert probe["stage1_steps"] == 120 and probe["stage2_steps"] == 60
+    assert probe["stage1_change"] == 0.0 and probe["trainable"][0] == probe["trainable"][1]
+    assert probe["z1_effect"] > 0 and probe["served_diff"] == 0.0 and probe["finite"]
+    assert (tmp_path / "stacked_generator" / "saved_model.pb").exists()

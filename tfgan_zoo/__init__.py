@@ -9,5 +9,6 @@ from . import callbacks, checkpointing, data, layers, losses, metrics, nets, pen
 from .export import load_generator
 from .metrics import EvaluationCallback, evaluate
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
+from .models import SAGAN, ProGAN, ProgressiveDiscriminator, ProgressiveGenerator
 
 __version__ = "0.1.0"

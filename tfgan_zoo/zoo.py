@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict
 
 from . import nets
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
+from .models.sagan import SAGAN
 
 __all__ = ["Variant", "VARIANTS", "available_variants", "get_variant", "build", "build_networks"]
 
@@ -56,6 +57,9 @@ VARIANTS: Dict[str, Variant] = {
     "sngan": Variant(SNGAN, {"setting": "cnn"}, lambda o: {"spectral_normalization": True},
                      summary="SNGAN, spectrally normalised critic, hinge loss (Miyato 2018)"),
     "gngan": Variant(GNGAN, {}, summary="GN-GAN, gradient-normalised critic (Wu 2021)"),
+    # For images, SAGAN.image_network_options adds SN to the generator and self-attention at half the image side.
+    "sagan": Variant(SAGAN, {}, lambda o: {"spectral_normalization": True},
+                     summary="SAGAN: SN in both nets, hinge, TTUR 4e-4/1e-4, self-attention (Zhang 2019)"),
     "unrolled": Variant(UnrolledGAN, {}, summary="unrolled GAN, k-step unrolled critic (Metz 2017)"),
 }
 
@@ -117,5 +121,11 @@ def build(name, data_shape, latent_dim=None, family=None, network_options=None, 
     network_options = network_options or {}
     discriminator_options = {**variant.discriminator_options(options), **network_options.get("discriminator", {})}
     generator_options = {**variant.generator_options, **network_options.get("generator", {})}
+    # A variant class may state image-network options that depend on the image size (SAGAN's attention map).
+    image_options = getattr(variant.model_class, "image_network_options", None)
+    if image_options is not None and len(tuple(data_shape)) == 3:
+        extra = image_options(tuple(int(d) for d in data_shape))
+        generator_options = {**extra.get("generator", {}), **generator_options}
+        discriminator_options = {**extra.get("discriminator", {}), **discriminator_options}
     generator, discriminator = build_networks(data_shape, latent_dim, family, discriminator_options, generator_options)
     return variant.model_class(generator, discriminator, **options)
