@@ -47,6 +47,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfgan_zoo import data, zoo  # noqa: E402
 from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
+from tfgan_zoo.visualization import compact_png  # noqa: E402
 from tfgan_zoo.training_callbacks import InstanceNoiseSchedule, LinearLearningRateDecay  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -251,8 +252,9 @@ def plot(samples, runs, path):
                          f"HQ {100 * run['high_quality_fraction']:.0f}%", fontsize=6)
     fig.suptitle("Generated samples (blue, 2,500) and mode centres (red), first seed", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (2.7 * rows)))
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
+    compact_png(path)
 
 
 def _run_key(record):
