@@ -2,6 +2,7 @@
 
     tfgan-zoo train gan --data mnist --minutes 8          # progress bar, grids, metrics, export
     tfgan-zoo sample runs/gan-mnist/generator --num 64 --out grid.png
+    tfgan-zoo sample --pretrained gan_mnist --out grid.png  # a generator shipped with tfgan_zoo
     tfgan-zoo evaluate runs/gan-mnist/generator --data mnist --metrics fid kid is --out scores.json
     tfgan-zoo export runs/gan-mnist/model.keras --out exported/
 """
@@ -43,14 +44,19 @@ def build_parser():
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False, help="XLA-compile the step")
     train.add_argument("--ema", type=float, default=None, help="generator EMA decay, e.g. 0.999")
-    train.add_argument("--devices", type=int, default=1, help="replicas of tf.distribute.MirroredStrategy")
+    train.add_argument("--devices", type=int, default=1,
+                       help="data-parallel replicas (tf.distribute.MirroredStrategy): the first N GPUs, or N logical "
+                       "CPU devices when fewer GPUs are visible; --batch-size stays the global batch, split across "
+                       "replicas, and losses and penalties are scaled to the global-batch mean (default 1)")
     train.add_argument("--mixed-precision", choices=["off", "mixed_bfloat16", "mixed_float16"], default="off")
     train.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids")
     train.add_argument("--out", default=None, help="output directory (default runs/VARIANT-DATA)")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
 
     sample = commands.add_parser("sample", help="draw samples from an exported generator")
-    sample.add_argument("generator", help="SavedModel directory written by train/export")
+    sample.add_argument("generator", nargs="?", help="SavedModel directory written by train/export")
+    sample.add_argument("--pretrained", metavar="NAME", help="a generator shipped with tfgan_zoo instead, e.g. "
+                        "gan_mnist (the names: python -c 'import tfgan_zoo.pretrained as p; print(p.available())')")
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
@@ -177,7 +183,18 @@ def sample(args):
     from .export import load_generator
     from .visualization import save_samples_png
 
-    generator = _load_exported(args.generator, load_generator)
+    if (args.generator is None) == (args.pretrained is None):
+        raise UsageError("pass either GENERATOR_DIR (a SavedModel written by train/export) or --pretrained NAME, "
+                         "not both and not neither.")
+    if args.pretrained is not None:
+        from . import pretrained
+
+        try:
+            generator = pretrained.load(args.pretrained)
+        except ValueError as error:
+            raise UsageError(f"--pretrained {args.pretrained}: {error}") from None
+    else:
+        generator = _load_exported(args.generator, load_generator)
     images = generator.generate(args.num, batch_size=args.num, seed=args.seed)
     save_samples_png(images, args.out)
     print(f"Wrote {args.num} samples to {args.out}")
