@@ -8,6 +8,8 @@ update, then the optional generator EMA. Variants change it through small hooks:
 * :meth:`GAN.critic` — how images become critic outputs (instance noise, packing, a discriminator head);
 * :meth:`GAN.discriminator_objective` / :meth:`GAN.generator_objective` — the two losses and their figures;
 * :meth:`GAN.after_critic_update` — e.g. WGAN's weight clipping;
+* ``fuse_critic_passes`` — whether real and fake images go through the critic as one concatenated batch
+  (see :func:`critic_is_batch_independent`);
 * ``figure_names`` — extra scalars the variant reports; each gets a ``keras.metrics.Mean`` tracker, so it
   appears in the progress bar and in ``History``.
 
@@ -26,7 +28,7 @@ from .. import losses as losses_lib
 from .. import penalties as penalties_lib
 from ..checkpointing import DataStream
 
-__all__ = ["GAN", "group_critic_batches", "pack_samples"]
+__all__ = ["GAN", "critic_is_batch_independent", "group_critic_batches", "pack_samples"]
 
 
 # --- Data plumbing shared by fit and the tests -------------------------------------------------------
@@ -78,6 +80,39 @@ def pack_samples(samples, pack_degree: int):
     perm = [0] + list(range(2, rank)) + [1, rank]
     grouped = tf.transpose(grouped, perm)
     return tf.reshape(grouped, tf.concat([[shape[0] // pack_degree], shape[1:-1], [pack_degree * shape[-1]]], 0))
+
+
+# --- Which critics may see real and fake images in one batch ---------------------------------------
+
+# Layers whose output for one sample depends on the other samples of the batch (batch statistics, minibatch
+# features), or that update state on every training call (a power-iteration step per call): one call on the
+# concatenated batch is then not the same computation as two calls.
+_BATCH_COUPLED_LAYERS = frozenset({
+    "BatchNormalization", "SyncBatchNormalization", "MinibatchStandardDeviation", "MinibatchStdDev",
+    "MinibatchDiscrimination", "SpectralNormalization",
+})
+
+
+def critic_is_batch_independent(network) -> bool:
+    """True when ``network`` maps each sample on its own and keeps no per-call state, so that
+    ``network(concat([a, b]))`` equals ``concat([network(a), network(b)])``.
+
+    Checked layer by layer (nested models included): a layer may declare itself with a boolean
+    ``batch_independent`` attribute; otherwise Keras and tfgan_zoo layers are trusted except batch
+    normalisation, minibatch statistics and spectral normalisation (one power iteration per call), and any
+    other layer (a ``Lambda``, a user's subclassed layer or model with its own ``call``) counts as coupled.
+    """
+    for layer in network._flatten_layers(include_self=True, recursive=True):
+        declared = getattr(layer, "batch_independent", None)
+        if declared is not None:
+            if not declared:
+                return False
+            continue
+        if type(layer).__name__ in _BATCH_COUPLED_LAYERS or isinstance(layer, keras.layers.Lambda):
+            return False
+        if not type(layer).__module__.startswith(("keras.", "tfgan_zoo.")):
+            return False
+    return True
 
 
 # --- The model ---------------------------------------------------------------------------------------
@@ -136,6 +171,15 @@ class GAN(keras.Model):
         ``generate`` and ``export_generator`` then use it.
       ema_start: generator steps before averaging starts (the EMA copies the weights until then).
       seed: integer seed of the model's ``keras.random.SeedGenerator``.
+      fuse_critic_passes: ``"auto"`` (default), True or False. When fused, the critic sees the real and the
+        fake images of an update as one concatenated batch: one forward and one backward pass instead of
+        two, the same losses and gradients (to float round-off), the same arithmetic in half as many, twice
+        as large kernels. That saves per-kernel overhead where it counts (accelerators, small nets); on a
+        2-core CPU the measured time of a WGAN-GP step was unchanged. ``"auto"`` fuses when
+        :func:`critic_is_batch_independent` holds for the discriminator and the variant keeps the base
+        :meth:`critic` and :meth:`discriminator_head` (or sets ``batch_independent_head = True``); True
+        raises if the critic has batch-coupled layers (batch normalisation would then mix real and fake
+        statistics).
     """
 
     default_n_critic = 1
@@ -143,10 +187,13 @@ class GAN(keras.Model):
     default_penalty = None
     default_discriminator_optimizer = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
     default_generator_optimizer = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
+    # a variant whose discriminator_head treats each sample on its own sets this, so that auto-fusion applies
+    batch_independent_head = False
 
     def __init__(self, generator, discriminator, latent_dim=None, *, latent_distribution="normal", n_critic=None,
                  loss=None, penalty=None, penalty_weight=None, generator_batch_multiplier=1, pack_degree=1,
-                 instance_noise=None, ema_decay=None, ema_start=0, seed=None, **kwargs):
+                 instance_noise=None, ema_decay=None, ema_start=0, seed=None,
+                 fuse_critic_passes="auto", **kwargs):
         super().__init__(**kwargs)
         for arg, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.Model):
@@ -187,6 +234,12 @@ class GAN(keras.Model):
             self.ema_generator.set_weights(generator.get_weights())
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
+        if fuse_critic_passes not in ("auto", True, False):
+            raise ValueError(f"fuse_critic_passes={fuse_critic_passes!r} must be 'auto', True or False.")
+        self.fuse_critic_passes = fuse_critic_passes
+        self._fuses_critic_passes = None
+        if fuse_critic_passes is True:
+            self.fuses_critic_passes  # raises now if the critic cannot be fused
         self.generator_steps = self.add_weight(shape=(), dtype="int64", initializer="zeros", trainable=False,
                                                name="generator_steps")
         self.d_optimizer = None
@@ -253,6 +306,7 @@ class GAN(keras.Model):
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.figure_names}
+        self.fuses_critic_passes  # resolved here, outside any traced function
         self.built = True
 
     @property
@@ -293,16 +347,58 @@ class GAN(keras.Model):
 
     def critic(self, images, training=True):
         """Critic outputs for images: instance noise, PacGAN packing, the network, then the head."""
+        return self._critic_network(self._add_instance_noise(images, training), training)
+
+    def _add_instance_noise(self, images, training=True):
         if self.instance_noise_enabled and training:
             noise = self._random(lambda s, seed: keras.random.normal(s, seed=seed), tf.shape(images))
             images = images + tf.cast(self.instance_noise_stddev, images.dtype) * noise
+        return images
+
+    def _critic_network(self, images, training=True):
         images = pack_samples(images, self.pack_degree)
         return self.discriminator_head(self.discriminator(images, training=training))
 
+    @property
+    def fuses_critic_passes(self):
+        """Whether :meth:`critic_outputs` runs one concatenated critic pass (resolves ``fuse_critic_passes``)."""
+        if self._fuses_critic_passes is None:
+            own_critic = type(self).critic is GAN.critic
+            own_head = type(self).discriminator_head is GAN.discriminator_head or self.batch_independent_head
+            independent = critic_is_batch_independent(self.discriminator)
+            if self.fuse_critic_passes is True and not independent:
+                raise ValueError(
+                    "fuse_critic_passes=True, but the discriminator has batch-coupled layers (batch normalisation, "
+                    "minibatch statistics, spectral normalisation or a layer of unknown kind): one pass over real "
+                    "and fake images together would change what it computes. Use fuse_critic_passes='auto', or "
+                    "declare a custom layer per-sample with `batch_independent = True`.")
+            self._fuses_critic_passes = bool(self.fuse_critic_passes) if self.fuse_critic_passes != "auto" else (
+                own_critic and own_head and independent)
+        return self._fuses_critic_passes
+
+    def critic_outputs(self, *images, training=True):
+        """``self.critic`` of each image batch, as a tuple; one pass over their concatenation when fused.
+
+        Instance noise is drawn for each batch in order, as the separate calls draw it, so the fused and the
+        unfused paths compute the same values. Batches are cast to the widest of their dtypes (16-bit fakes to
+        float32 real images, exactly) before the concatenation; the network's first layer casts to its compute
+        dtype as it would each batch alone.
+        """
+        if len(images) == 1 or not self.fuses_critic_passes:
+            return tuple(self.critic(x, training=training) for x in images)
+        noisy = [self._add_instance_noise(x, training) for x in images]
+        dtype = max((x.dtype for x in noisy), key=lambda d: tf.as_dtype(d).size)
+        outputs = self._critic_network(tf.concat([tf.cast(x, dtype) for x in noisy], 0), training)
+        split, start = [], 0
+        for x in images:  # PacGAN: a batch of n images gives n / pack_degree outputs
+            end = start + tf.shape(x)[0] // self.pack_degree
+            split.append(outputs[start:end])
+            start = end
+        return tuple(split)
+
     def discriminator_objective(self, real_images, fake_images):
         """The critic's loss and the figures it reports: ``(loss, {name: scalar})``."""
-        real_output = self.critic(real_images)
-        fake_output = self.critic(fake_images)
+        real_output, fake_output = self.critic_outputs(real_images, fake_images)
         loss = self.loss_pair.discriminator(real_output, fake_output)
         figures = dict(self.critic_figures(real_output, fake_output))
         if self.penalty is not None and self.penalty_weight > 0:
@@ -318,8 +414,11 @@ class GAN(keras.Model):
 
     def generator_objective(self, real_images, latent):
         """The generator's loss and its figures: ``(loss, {name: scalar})``."""
-        fake_output = self.critic(self.generator(latent, training=True))
-        real_output = self.critic(real_images) if self.loss_pair.generator_needs_real else None
+        fake_images = self.generator(latent, training=True)
+        if self.loss_pair.generator_needs_real:
+            fake_output, real_output = self.critic_outputs(fake_images, real_images)
+        else:
+            fake_output, real_output = self.critic(fake_images), None
         loss = self.loss_pair.generator(fake_output, real_output)
         return loss, {"g_loss": loss}
 
@@ -519,6 +618,7 @@ class GAN(keras.Model):
             "ema_decay": self.ema_decay,
             "ema_start": self.ema_start,
             "seed": self.seed,
+            "fuse_critic_passes": self.fuse_critic_passes,
             "name": self.name,
         }
         if config["loss"] is None and self.loss_pair != losses_lib.get_loss(self.default_loss):
