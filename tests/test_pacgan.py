@@ -67,9 +67,6 @@ def test_batch_not_divisible_by_pack_degree_is_a_clear_error(make_data, toy_poin
         _pacgan().fit(**make_data(toy_points), epochs=1, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="gan.py checks divisibility only for a static batch size; a dataset batched without "
-                          "drop_remainder (batch size None) fails inside pack_samples' reshape instead")
 def test_batch_not_divisible_is_a_clear_error_for_a_dataset_of_unknown_batch_size(toy_points):
     dataset = tf.data.Dataset.from_tensor_slices(toy_points).batch(6)  # element_spec batch size None
     with pytest.raises(ValueError, match=r"batch size 6 is not divisible by pack_degree=4"):

@@ -511,10 +511,12 @@ class GAN(keras.Model):
         spec = spec[0] if isinstance(spec, (tuple, list)) else spec
         if spec.shape.rank is not None and spec.shape.rank >= 2:
             self._check_images(spec.shape, spec.dtype)
-        if self.pack_degree > 1 and spec.shape.rank and spec.shape[0] is not None and spec.shape[0] % self.pack_degree:
-            raise ValueError(f"batch size {spec.shape[0]} is not divisible by pack_degree={self.pack_degree}; "
+        grouped = group_critic_batches(x, self.n_critic)
+        batch = grouped.element_spec.shape[0]  # static after grouping (the first batch's size when unknown before)
+        if self.pack_degree > 1 and batch is not None and batch % self.pack_degree:
+            raise ValueError(f"batch size {batch} is not divisible by pack_degree={self.pack_degree}; "
                              f"use a batch size that is a multiple of {self.pack_degree}.")
-        return group_critic_batches(x, self.n_critic)
+        return grouped
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
         """``keras.Model.fit`` over a dataset of image batches (labels ignored); one step = one generator update.
