@@ -56,7 +56,7 @@ import tensorflow as tf  # noqa: E402
 from tfgan_zoo import data, pretrained, zoo  # noqa: E402
 from tfgan_zoo.metrics import Evaluator  # noqa: E402
 from tfgan_zoo.metrics.features import mnist_classifier  # noqa: E402
-from tfgan_zoo.training_callbacks import InstanceNoiseSchedule  # noqa: E402
+from tfgan_zoo.callbacks import InstanceNoiseSchedule, TimeBudget  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 IMAGE_SHAPE = (28, 28, 1)
@@ -77,35 +77,6 @@ PRESENT_FRACTION = 0.01
 ORDER = ("gan", "wgangp", "sngan", "sagan", "lsgan", "hinge", "r1", "dragan", "ragan", "ralsgan", "minimax", "pacgan",
          "instance_noise", "gngan", "realness", "sphere", "wgan", "unrolled")
 METRICS = ("fid", "kid", "is", "precision_recall")
-
-
-class CpuTimeBudget(keras.callbacks.Callback):
-    """Stops ``fit`` once the process has used ``minutes`` of CPU time (``time.process_time``) since the first step.
-
-    Process CPU time sums every thread of this process, so it is not stretched by other processes' load, unlike
-    wall time; on 2 cores TensorFlow's threads can make it run faster than the wall clock. The first step
-    (graph tracing and XLA compilation) is not counted; ``compile_cpu_seconds`` records it.
-    """
-
-    def __init__(self, minutes):
-        super().__init__()
-        if not minutes > 0:
-            raise ValueError(f"minutes={minutes!r} must be > 0.")
-        self.seconds = 60.0 * float(minutes)
-        self.compile_cpu_seconds = None
-        self.steps = 0
-        self._begin = self._start = None
-
-    def on_train_begin(self, logs=None):
-        self._begin = time.process_time()
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.steps += 1
-        now = time.process_time()
-        if self._start is None:
-            self._start, self.compile_cpu_seconds = now, now - self._begin
-        elif now - self._start > self.seconds:
-            self.model.stop_training = True
 
 
 def real_halves():
@@ -152,7 +123,8 @@ def train(variant, seed, settings, jit_compile):
         for optimizer in (model.d_optimizer, model.g_optimizer):
             optimizer.learning_rate = settings["lr"]
     dataset = data.mnist(batch_size=settings["batch_size"], seed=seed, repeat=True)
-    budget = CpuTimeBudget(settings["cpu_minutes"])
+    # process CPU time is not stretched by other jobs' load; tracing and XLA compilation are not charged
+    budget = TimeBudget(settings["cpu_minutes"], clock="process", exclude_first_step=True)
     callbacks = [budget]
     if model.instance_noise_enabled:
         callbacks.append(InstanceNoiseSchedule(INSTANCE_NOISE_STEPS))
@@ -164,7 +136,7 @@ def train(variant, seed, settings, jit_compile):
         raise FloatingPointError(f"non-finite loss at the end of training: {losses}")
     return model, {"generator_steps": int(model.generator_steps.numpy()), "n_critic": model.n_critic,
                    "train_cpu_seconds": cpu, "train_wall_seconds": wall,
-                   "compile_cpu_seconds": budget.compile_cpu_seconds, "jit_compile": jit_compile,
+                   "compile_cpu_seconds": budget.first_step_seconds, "jit_compile": jit_compile,
                    "final_losses": losses}
 
 

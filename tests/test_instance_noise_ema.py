@@ -137,3 +137,27 @@ def test_two_time_scale_learning_rates_are_honoured(jit):
     m = np.array([1.0, 2.0])
     np.testing.assert_allclose(critic.weights[0].numpy().ravel(), lr_d * m, rtol=1e-6)
     np.testing.assert_allclose(generator.layers[-1].bias.numpy(), lr_g * lr_d * m, rtol=1e-6)
+
+
+def test_time_budget_stops_on_its_clock_and_can_leave_out_the_first_step(monkeypatch):
+    """A fake clock ticking 10 s per read: on_train_begin reads once, each batch end reads once."""
+    from tfgan_zoo.callbacks import TimeBudget
+
+    def run(**options):
+        ticks = iter(range(0, 10_000, 10))
+        monkeypatch.setitem(TimeBudget._CLOCKS, "process", lambda: float(next(ticks)))
+        budget = TimeBudget(0.5, clock="process", **options)  # 30 s
+        budget.set_model(type("M", (), {"stop_training": False})())
+        budget.on_train_begin()
+        for step in range(1, 20):
+            budget.on_train_batch_end(step)
+            if budget.model.stop_training:
+                return budget
+        raise AssertionError("the budget never stopped training")
+
+    plain = run()
+    assert plain.stopped_at_step == 4 and plain.first_step_seconds == 10  # 40 s > 30 s after step 4
+    excluded = run(exclude_first_step=True)
+    assert excluded.stopped_at_step == 5 and excluded.first_step_seconds == 10  # counted from step 1's end
+    with pytest.raises(ValueError, match="clock='gpu' must be 'wall' or 'process'"):
+        TimeBudget(1, clock="gpu")
