@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -35,27 +34,33 @@ def export_generator(generator, path, latent_dim, latent_distribution="normal"):
                          "a sample signature.")
     latent_dim = int(latent_dim)
 
-    def images_from(latent):
-        return tf.cast(generator(latent, training=False), tf.float32)
+    def images_from(net, latent):
+        return tf.cast(net(latent, training=False), tf.float32)
 
-    def serve(z):
-        return {"images": images_from(z)}
+    class _Generator(tf.Module):
+        # A module holding the generator once: each weight is written once (keras.export.ExportArchive writes
+        # every variable twice, under variables/ and _all_variables/).
+        def __init__(self, net):
+            super().__init__(name="generator")
+            self.net = net
 
-    def sample(count, seed):
-        seed_pair = tf.stack([seed, tf.zeros_like(seed)])
-        shape = tf.stack([count, latent_dim])
-        if latent_distribution == "uniform":
-            z = tf.random.stateless_uniform(shape, seed=seed_pair, minval=-1.0, maxval=1.0)
-        else:
-            z = tf.random.stateless_normal(shape, seed=seed_pair)
-        return {"images": images_from(z), "z": z}
+        @tf.function(input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
+        def serve(self, z):
+            return {"images": images_from(self.net, z)}
 
-    archive = keras.export.ExportArchive()
-    archive.track(generator)
-    archive.add_endpoint("serve", serve, input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
-    archive.add_endpoint("sample", sample, input_signature=[tf.TensorSpec([], tf.int32, name="count"),
-                                                            tf.TensorSpec([], tf.int64, name="seed")])
-    archive.write_out(str(path), verbose=False)
+        @tf.function(input_signature=[tf.TensorSpec([], tf.int32, name="count"),
+                                      tf.TensorSpec([], tf.int64, name="seed")])
+        def sample(self, count, seed):
+            seed_pair = tf.stack([seed, tf.zeros_like(seed)])
+            shape = tf.stack([count, latent_dim])
+            if latent_distribution == "uniform":
+                z = tf.random.stateless_uniform(shape, seed=seed_pair, minval=-1.0, maxval=1.0)
+            else:
+                z = tf.random.stateless_normal(shape, seed=seed_pair)
+            return {"images": images_from(self.net, z), "z": z}
+
+    module = _Generator(generator)
+    tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve, "sample": module.sample})
     return path
 
 

@@ -13,8 +13,7 @@ at a fixed evaluation protocol (:data:`FID_PROTOCOL`), which ``tests/test_pretra
 
 The SavedModels have the two signatures of :func:`tfgan_zoo.export.export_generator` (``serving_default(z)``
 and ``sample(count, seed)``), so ``tf.saved_model.load`` alone reads them and ``tfgan-zoo sample DIR`` works on
-the folders too; :func:`save_generator` writes each variable once, half the size of ``export_generator``'s
-archive, so that all of them fit in the repository.
+the folders too.
 """
 from __future__ import annotations
 
@@ -24,9 +23,8 @@ import os
 from pathlib import Path
 
 import numpy as np
-import tensorflow as tf
 
-from ..export import ExportedGenerator
+from ..export import ExportedGenerator, export_generator
 
 __all__ = ["PRETRAINED_DIR", "MANIFEST_PATH", "FID_PROTOCOL", "PretrainedGenerator", "available", "info", "load",
            "save_generator", "protocol_evaluator", "fid_at_protocol"]
@@ -102,39 +100,9 @@ def load(name):
 
 
 def save_generator(generator, path, latent_dim):
-    """Writes ``generator`` as a SavedModel with ``serving_default(z)`` and ``sample(count, seed)``.
-
-    The same signatures and the same ``z`` draw (``tf.random.stateless_normal([count, latent_dim],
-    seed=[seed, 0])``) as :func:`tfgan_zoo.export.export_generator`, from a ``tf.Module`` that holds the
-    generator once, so each weight is stored once.
-
-    Args:
-      generator: a built ``keras.Model`` ``[n, latent_dim] -> images``.
-      path: output directory (overwritten).
-      latent_dim: size of ``z``.
-    Returns:
-      ``path``.
-    """
-    latent_dim = int(latent_dim)
-
-    class _Generator(tf.Module):
-        def __init__(self, net):
-            super().__init__(name="generator")
-            self.net = net
-
-        @tf.function(input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
-        def serve(self, z):
-            return {"images": tf.cast(self.net(z, training=False), tf.float32)}
-
-        @tf.function(input_signature=[tf.TensorSpec([], tf.int32, name="count"), tf.TensorSpec([], tf.int64,
-                                                                                                 name="seed")])
-        def sample(self, count, seed):
-            z = tf.random.stateless_normal(tf.stack([count, latent_dim]), seed=tf.stack([seed, tf.zeros_like(seed)]))
-            return {"images": tf.cast(self.net(z, training=False), tf.float32), "z": z}
-
-    module = _Generator(generator)
-    tf.saved_model.save(module, str(path), signatures={"serving_default": module.serve, "sample": module.sample})
-    return path
+    """Writes ``generator`` as the shipped SavedModels are written: :func:`tfgan_zoo.export.export_generator`
+    (``serving_default(z)`` and ``sample(count, seed)`` with ``z ~ N(0, I)``, each weight stored once)."""
+    return export_generator(generator, path, latent_dim)
 
 
 def protocol_evaluator(real_images=None):
