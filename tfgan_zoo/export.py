@@ -43,6 +43,10 @@ def export_generator(generator, path, latent_dim, latent_distribution="normal"):
         def __init__(self, net):
             super().__init__(name="generator")
             self.net = net
+            # Keras does not expose variables held in nested lists (ProGAN's per-phase blocks) to TF's object
+            # graph, so the functions would capture untracked variables; a flat list tracks every one. A
+            # variable reachable twice is still written once.
+            self.generator_variables = list(net.variables)
 
         @tf.function(input_signature=[tf.TensorSpec([None, latent_dim], tf.float32, name="z")])
         def serve(self, z):
