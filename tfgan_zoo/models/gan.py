@@ -34,6 +34,23 @@ __all__ = ["GAN", "critic_is_batch_independent", "group_critic_batches", "pack_s
 # --- Data plumbing shared by fit and the tests -------------------------------------------------------
 
 
+def _nan_unless_finite(figures, gradients):
+    """``figures`` as they are when every gradient is finite, else all NaN.
+
+    A step can have a finite loss and non-finite gradients: with oneDNN (TensorFlow's default on x86 CPUs) the
+    graph optimiser fuses ``Dense``/``Conv`` with ReLU into one kernel whose ReLU maps NaN to 0, so a NaN input or
+    weight vanishes from the loss but not from the gradients, and the weights turn NaN while the loss looks fine.
+    Reporting that step's figures as NaN lets :class:`tfgan_zoo.checkpointing.NonFiniteLossGuard` stop at it.
+    """
+    checks = [tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None]
+    if not checks:
+        return figures
+    finite = tf.reduce_all(tf.stack(checks))
+    return {name: tf.where(finite, value, tf.constant(float("nan"), tf.as_dtype(value.dtype)))
+            if tf.as_dtype(getattr(value, "dtype", tf.int32)).is_floating else value
+            for name, value in figures.items()}
+
+
 def _drop_labels(element):
     # (images, labels) or (images,) -> images; dicts are not supported.
     if isinstance(element, (tuple, list)):
@@ -438,6 +455,8 @@ class GAN(keras.Model):
                 scaled = optimizer.scale_loss(scaled)
         gradients = tape.gradient(scaled, variables)
         optimizer.apply_gradients(zip(gradients, variables))
+        if not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):  # that one skips non-finite steps itself
+            figures = _nan_unless_finite(figures, gradients)
         return figures
 
     def critic_update(self, real_images):
