@@ -28,14 +28,24 @@ Usage::
     python benchmarks/toy_coverage.py --variants gan --lr 1e-3 --latent-dim 2    # a tuned row, labelled
     python benchmarks/toy_coverage.py --report              # rewrite the table and figure from the JSON only
     python benchmarks/toy_coverage.py --merge /tmp/tuning   # add another folder's runs (e.g. a parallel sweep)
+    python benchmarks/toy_coverage.py --ship                # train and ship the SHIPPED_TOY generators (seed 0)
+
+``--ship`` trains seed 0 of each generator listed in :data:`SHIPPED_TOY` with the settings of its table row,
+writes it to ``tfgan_zoo/pretrained/<variant>_ring`` or ``<variant>_grid`` and records it in the package's
+``manifest.json`` with its scores re-measured from the reloaded SavedModel under
+:data:`tfgan_zoo.pretrained.TOY_PROTOCOL` and the table's figures for the same settings; the results files are
+only read.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import pathlib
 import platform
+import shutil
+import tempfile
 import time
 import traceback
 
@@ -45,7 +55,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfgan_zoo import data, zoo  # noqa: E402
+from tfgan_zoo import data, pretrained, zoo  # noqa: E402
 from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
 from tfgan_zoo.visualization import compact_png  # noqa: E402
 from tfgan_zoo.training_callbacks import InstanceNoiseSchedule, LinearLearningRateDecay  # noqa: E402
@@ -57,6 +67,27 @@ DEFAULT_BATCH = 256
 EVAL_SAMPLES = 2500  # VEEGAN / PacGAN score 2,500 samples
 EVAL_SEED = 1234
 TARGET_HIGH_QUALITY = 0.95
+
+# The toy generators `--ship` trains (seed 0) and ships to tfgan_zoo/pretrained as `<variant>_ring` / `_grid`,
+# {(variant, mixture): settings that differ from the defaults}. Each weighs ~205 KB (3 x 128 MLP, latent 16), so
+# all 34 (~7 MB) would not fit the repository's size budget: gan (the baseline) and the variants with the best
+# mean mode coverage at the defaults (pacgan, r1, minimax, gngan, lsgan; unrolled is left out for its 4x training
+# cost) are shipped on both mixtures, each with the table's default settings except where a tuned row of the
+# table is much better (minimax, pacgan and gngan on the ring, gngan on the grid); the manifest records them.
+# Training is deterministic for a given code version, but the table's runs predate later changes to the training
+# step (e.g. the fused real+fake critic pass), so a shipped run matches its row's figures only roughly; the manifest
+# keeps both, and the test checks the shipped SavedModel's own figures.
+TUNED_RING = {"steps": 10000, "batch_size": 512, "lr": 1e-3, "lr_decay": True}
+TUNED = {"steps": 10000, "lr": 1e-3, "lr_decay": True}
+SHIPPED_TOY = {
+    ("gan", "ring_of_8"): {}, ("gan", "grid_of_25"): {},
+    ("pacgan", "ring_of_8"): TUNED_RING, ("pacgan", "grid_of_25"): {},
+    ("minimax", "ring_of_8"): TUNED_RING, ("minimax", "grid_of_25"): {},
+    ("r1", "ring_of_8"): {}, ("r1", "grid_of_25"): {},
+    ("lsgan", "ring_of_8"): {}, ("lsgan", "grid_of_25"): {},
+    ("gngan", "ring_of_8"): TUNED, ("gngan", "grid_of_25"): TUNED,
+}
+SHIP_SEED = 0
 
 # Published numbers quoted by the issue (PacGAN, Lin et al. 2018): (label, mixture, modes, high-quality fraction).
 PUBLISHED = [
@@ -87,6 +118,13 @@ def toy_variants():
     return usable, skipped
 
 
+def run_settings(steps=DEFAULT_STEPS, batch_size=DEFAULT_BATCH, lr=None, lr_decay=False, latent_dim=None,
+                 hidden_units=None, model_options=None):
+    """The settings of one run, as the JSON records them (None: the variant's or the zoo's default)."""
+    return {"steps": steps, "batch_size": batch_size, "lr": lr, "lr_decay": lr_decay, "latent_dim": latent_dim,
+            "hidden_units": hidden_units, "model_options": model_options}
+
+
 def run_label(variant, settings):
     """Row label: the variant, plus every setting that differs from the benchmark defaults."""
     defaults = {"batch_size": DEFAULT_BATCH, "steps": DEFAULT_STEPS, "lr_decay": False}
@@ -94,8 +132,9 @@ def run_label(variant, settings):
     return variant + (f" [{', '.join(changed)}]" if changed else "")
 
 
-def train_and_score(variant, mixture, seed, settings, jit_compile=True):
-    """Trains one variant on one mixture for ``settings['steps']`` generator steps; returns (record, samples)."""
+def train(variant, mixture, seed, settings, jit_compile=True):
+    """Trains one variant on one mixture for ``settings['steps']`` generator steps; returns (model, wall seconds,
+    process CPU seconds of training)."""
     keras.backend.clear_session()
     keras.utils.set_random_seed(seed)  # the default networks' initialisations
     model = build_model(variant, seed, settings.get("latent_dim"), settings.get("hidden_units"),
@@ -112,12 +151,18 @@ def train_and_score(variant, mixture, seed, settings, jit_compile=True):
         callbacks.append(LinearLearningRateDecay(settings["steps"]))
     wall, cpu = time.perf_counter(), time.process_time()
     model.fit(dataset, epochs=1, steps_per_epoch=settings["steps"], callbacks=callbacks, verbose=0)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return model, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def train_and_score(variant, mixture, seed, settings, jit_compile=True, return_model=False):
+    """Trains one variant on one mixture for ``settings['steps']`` generator steps (:func:`train`) and scores
+    :data:`EVAL_SAMPLES` of its points; returns (record, samples), plus the trained model with ``return_model``."""
+    model, wall, cpu = train(variant, mixture, seed, settings, jit_compile)
     samples = model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
     record = {"variant": variant, "label": run_label(variant, settings), "mixture": mixture, "seed": seed,
               "settings": settings, "train_wall_seconds": wall, "train_cpu_seconds": cpu, "jit_compile": jit_compile,
               "n_critic": model.n_critic, **toy_mode_metrics(samples, mixture)}
-    return record, samples
+    return (record, samples, model) if return_model else (record, samples)
 
 
 def summarise(runs):
@@ -278,6 +323,92 @@ def _write(out, stem, runs, samples, settings):
     return rows
 
 
+def _finite_or_none(value):
+    return value if not isinstance(value, float) or math.isfinite(value) else None  # JSON has no NaN
+
+
+def _scores(record):
+    """The toy metrics of a run record or :func:`tfgan_zoo.pretrained.toy_scores_at_protocol` result."""
+    return {k: _finite_or_none(record[k]) for k in ("modes_captured", "num_modes", "high_quality_fraction",
+                                                     "reverse_kl")}
+
+
+def benchmark_scores(runs, variant, mixture, seed, settings):
+    """The benchmark's figures for a run with these settings: the seed's run and the row's mean over seeds (the
+    table's figures), or None where the JSON has no such run."""
+    label = run_label(variant, settings)
+    key = _run_key({"label": label, "mixture": mixture, "seed": seed})
+    run = next((r for r in runs if _run_key(r) == key and "error" not in r), None)
+    if run is None:
+        return None
+    row = next(r for r in summarise(runs) if r["label"] == label and r["mixture"] == mixture)
+    return {"row": label, f"seed_{seed}": _scores(run), "seeds": row["seeds"],
+            "mean_over_seeds": {k: _finite_or_none(row[k]["mean"])
+                                for k in ("modes_captured", "high_quality_fraction", "reverse_kl")}}
+
+
+def ship(variant, mixture, settings, runs=(), seed=SHIP_SEED, out_dir=pretrained.PRETRAINED_DIR, jit_compile=True):
+    """Trains ``variant`` on ``mixture`` with ``settings`` (:func:`train_and_score`), writes its generator to
+    ``out_dir/<variant>_<ring|grid>`` (:func:`tfgan_zoo.pretrained.save_generator`) and records it in
+    ``out_dir/manifest.json`` (:func:`tfgan_zoo.pretrained.record_in_manifest`) with the scores of the RELOADED
+    SavedModel under :data:`tfgan_zoo.pretrained.TOY_PROTOCOL`, and the benchmark's figures for the same settings
+    from ``runs`` (the JSON's runs). Returns the manifest entry."""
+    name = pretrained.toy_name(variant, mixture)
+    record, _, model = train_and_score(variant, mixture, seed, settings, jit_compile, return_model=True)
+    latent_distribution = model.latent_distribution
+    if not isinstance(latent_distribution, str):
+        raise ValueError(f"{variant} draws z from a callable; only 'normal' or 'uniform' latents can be shipped.")
+    path = out_dir / name
+    with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
+        pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
+                                  latent_distribution)
+        if path.exists():
+            shutil.rmtree(path)
+        shutil.move(str(pathlib.Path(staging) / name), str(path))
+    reloaded = pretrained.PretrainedGenerator(name, str(path), {"data": mixture})
+    entry = {
+        "variant": variant, "data": mixture, "latent_dim": model.latent_dim,
+        "latent_distribution": latent_distribution, "output_shape": list(reloaded.generate(1).shape[1:]),
+        "networks": f"toy MLPs of tfgan_zoo.nets, hidden_units={list(settings['hidden_units'] or (128, 128, 128))}",
+        "seed": seed, "steps": settings["steps"], "generator_steps": int(model.generator_steps.numpy()),
+        "settings": settings, "label": record["label"],
+        "tuned": record["label"] != variant,
+        "scores": _scores(pretrained.toy_scores_at_protocol(reloaded, mixture)),
+        "protocol": pretrained.TOY_PROTOCOL,
+        "training_run": _scores(record),  # this run's own model.generate, as the benchmark scores it
+        "benchmark": benchmark_scores(runs, variant, mixture, seed, settings),
+        "train_cpu_seconds": record["train_cpu_seconds"],
+        "size_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
+    }
+    return pretrained.record_in_manifest(name, entry, out_dir / "manifest.json")
+
+
+def ship_all(variants=None, mixtures=MIXTURES, results=RESULTS, out_dir=pretrained.PRETRAINED_DIR, jit_compile=True):
+    """Ships every generator of :data:`SHIPPED_TOY` (those of ``variants`` and ``mixtures`` only, when given),
+    one after the other, each recorded as soon as it is written; the benchmark's results are only read."""
+    json_path = results / "toy_coverage.json"
+    runs = json.loads(json_path.read_text())["runs"] if json_path.exists() else []
+    unknown = sorted(set(variants or ()) - {v for v, _ in SHIPPED_TOY})
+    if unknown:
+        raise ValueError(f"--variants {' '.join(unknown)}: not shipped on the toy mixtures; --ship takes "
+                         f"{', '.join(sorted({v for v, _ in SHIPPED_TOY}))} (see SHIPPED_TOY).")
+    entries = {}
+    for (variant, mixture), overrides in SHIPPED_TOY.items():
+        if (variants and variant not in variants) or mixture not in mixtures:
+            continue
+        entry = ship(variant, mixture, run_settings(**overrides), runs, out_dir=out_dir, jit_compile=jit_compile)
+        name = pretrained.toy_name(variant, mixture)
+        entries[name] = entry
+        scores, bench = entry["scores"], entry["benchmark"]
+        reference = (f"benchmark seed {SHIP_SEED}: {bench[f'seed_{SHIP_SEED}']['modes_captured']} modes, HQ "
+                     f"{100 * bench[f'seed_{SHIP_SEED}']['high_quality_fraction']:.1f}%" if bench else
+                     "no benchmark run with these settings")
+        print(f"{name:>16} [{entry['label']}]: {scores['modes_captured']}/{scores['num_modes']} modes, HQ "
+              f"{100 * scores['high_quality_fraction']:.1f}% ({reference}), {entry['size_bytes'] / 1e3:.0f} KB, "
+              f"{entry['train_cpu_seconds']:.0f} CPU s", flush=True)
+    return entries
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variants", nargs="+", help="zoo variant names (default: every variant that builds for 2-D)")
@@ -296,8 +427,14 @@ def main(argv=None):
     parser.add_argument("--report", action="store_true", help="only rewrite the table and figure from the JSON")
     parser.add_argument("--merge", type=pathlib.Path, metavar="DIR",
                         help="add the runs (and samples) of another results folder, then rewrite the report")
+    parser.add_argument("--ship", action="store_true",
+                        help="train seed 0 of each generator in SHIPPED_TOY (only --variants / --mixtures, if given) "
+                        "and ship it to tfgan_zoo/pretrained, recorded in its manifest; the results are not changed")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.ship:
+        ship_all(args.variants, args.mixtures, results=args.out, jit_compile=not args.no_jit)
+        return
     if args.quick:
         args.steps, args.seeds, args.variants = 30, args.seeds[:1], args.variants or ["gan", "pacgan"]
     stem = "toy_coverage_quick" if args.quick else "toy_coverage"
@@ -326,20 +463,18 @@ def main(argv=None):
     else:
         variants, skipped = toy_variants()
         settings_out["skipped"] = skipped
-    run_settings = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr, "lr_decay": args.lr_decay,
-                    "latent_dim": args.latent_dim,
-                    "hidden_units": args.hidden_units,
-                    "model_options": dict(_parse_option(o) for o in args.option) or None}
+    settings = run_settings(args.steps, args.batch_size, args.lr, args.lr_decay, args.latent_dim, args.hidden_units,
+                            dict(_parse_option(o) for o in args.option) or None)
     done = {_run_key(r) for r in runs}
     for variant in variants:
         for mixture in args.mixtures:
             for seed in args.seeds:
-                probe = {"label": run_label(variant, run_settings), "mixture": mixture, "seed": seed,
-                         "settings": run_settings}
+                probe = {"label": run_label(variant, settings), "mixture": mixture, "seed": seed,
+                         "settings": settings}
                 if _run_key(probe) in done:
                     continue
                 try:
-                    record, points = train_and_score(variant, mixture, seed, run_settings, not args.no_jit)
+                    record, points = train_and_score(variant, mixture, seed, settings, not args.no_jit)
                 except Exception as error:  # noqa: BLE001 - one failing variant must not end a long benchmark
                     record, points = {**probe, "variant": variant, "error": traceback.format_exc()}, None
                     print(f"{probe['label']} {mixture} seed {seed}: FAILED {type(error).__name__}: {error}", flush=True)

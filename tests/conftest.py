@@ -28,3 +28,29 @@ def tiny_nets():
 @pytest.fixture
 def toy_points():
     return np.random.default_rng(0).normal(size=(256, 2)).astype("float32")
+
+
+TWO_LOGICAL_CPUS_PRELUDE = """
+import json, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np
+sys.path.insert(0, sys.argv[1])
+"""
+
+
+def run_on_two_logical_cpus(body):
+    """Runs ``body`` in a fresh Python whose CPU is split into two logical devices (possible only before
+    TensorFlow initialises, hence the subprocess), with ``json``, ``tf``, ``keras``, ``np`` imported and the
+    tests folder importable; returns the JSON that its last line of output prints."""
+    import json
+    import subprocess
+    import sys
+    import textwrap
+
+    script = TWO_LOGICAL_CPUS_PRELUDE + textwrap.dedent(body)
+    out = subprocess.run([sys.executable, "-c", script, os.path.dirname(os.path.abspath(__file__))], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])

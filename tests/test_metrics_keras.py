@@ -2,6 +2,7 @@
 import keras
 import numpy as np
 import pytest
+from conftest import run_on_two_logical_cpus
 
 from tfgan_zoo.metrics.features import call_extractor
 from tfgan_zoo.metrics.keras_metrics import FID, KID
@@ -72,13 +73,6 @@ def test_kid_with_precomputed_real_features():
 
 
 REPLICA_SCRIPT = """
-import json, os, sys
-os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-import tensorflow as tf
-cpu = tf.config.list_physical_devices("CPU")[0]
-tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-import keras, numpy as np
-sys.path.insert(0, sys.argv[1])
 from test_metrics_keras import features, images, tiny_extractor
 from tfgan_zoo.metrics.keras_metrics import FID, KID
 from tfgan_zoo.metrics.scores import mmd2_unbiased
@@ -106,14 +100,7 @@ print(json.dumps([scores(["/cpu:0"]), scores(["/cpu:0", "/cpu:1"])]))
 def test_metrics_aggregate_across_replicas():
     """Under MirroredStrategy every replica adds its shard: FID equals the one-device value; KID is the mean of
     the per-shard MMD² (4 shards of 50 on two replicas, 2 batches of 100 on one)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    out = subprocess.run([sys.executable, "-c", REPLICA_SCRIPT, os.path.dirname(__file__)], check=True,
-                         capture_output=True, text=True).stdout
-    one, two = json.loads(out.strip().splitlines()[-1])
+    one, two = run_on_two_logical_cpus(REPLICA_SCRIPT)
     assert two["fid"] == pytest.approx(one["fid"], rel=1e-4)
     for result in (one, two):
         assert result["kid"] == pytest.approx(result["kid_per_shard"], rel=1e-4, abs=1e-7)

@@ -1,5 +1,6 @@
-"""The shipped generators (tfgan_zoo/pretrained): each loads offline and scores the classifier-FID its manifest
-records (within 20 %, same protocol); an unknown name lists the available ones; `tfgan-zoo sample --pretrained`."""
+"""The shipped generators (tfgan_zoo/pretrained): each loads offline and scores what its manifest records at the
+same protocol (MNIST: the classifier-FID within 20 %; toy mixtures: modes captured within 1 and the high-quality
+fraction within 20 % or 0.05); an unknown name lists the available ones; `tfgan-zoo sample --pretrained`."""
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -7,7 +8,18 @@ import tensorflow as tf
 from tfgan_zoo import cli, pretrained
 
 SHIPPED = pretrained.available()
+MNIST_SHIPPED = tuple(name for name in SHIPPED if pretrained.info(name)["data"] == "mnist")
+TOY_SHIPPED = tuple(name for name in SHIPPED if pretrained.info(name)["data"] in pretrained.TOY_SUFFIXES)
 FID_TOLERANCE = 0.20
+MODES_TOLERANCE = 1
+HQ_RELATIVE_TOLERANCE, HQ_ABSOLUTE_TOLERANCE = 0.20, 0.05
+
+
+def toy_scores_match(scores, recorded):
+    """Whether toy scores agree with recorded ones: modes within 1, HQ fraction within max(20 %, 0.05)."""
+    hq_tolerance = max(HQ_RELATIVE_TOLERANCE * recorded["high_quality_fraction"], HQ_ABSOLUTE_TOLERANCE)
+    return (abs(scores["modes_captured"] - recorded["modes_captured"]) <= MODES_TOLERANCE
+            and abs(scores["high_quality_fraction"] - recorded["high_quality_fraction"]) <= hq_tolerance)
 
 
 @pytest.fixture(scope="module")
@@ -15,13 +27,21 @@ def evaluator():
     return pretrained.protocol_evaluator()  # the real digits' features, once for every generator
 
 
+def _folder_bytes(path):
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
 def test_generators_are_shipped_within_the_size_budget():
-    assert SHIPPED, "no pretrained generator is shipped; run `python benchmarks/zoo_mnist.py`"
-    total = sum(f.stat().st_size for f in pretrained.PRETRAINED_DIR.rglob("*") if f.is_file())
+    assert MNIST_SHIPPED, "no MNIST generator is shipped; run `python benchmarks/zoo_mnist.py`"
+    assert TOY_SHIPPED, "no toy generator is shipped; run `python benchmarks/toy_coverage.py --ship`"
+    assert set(SHIPPED) == set(MNIST_SHIPPED) | set(TOY_SHIPPED), "a manifest entry has an unknown 'data'"
+    total = _folder_bytes(pretrained.PRETRAINED_DIR)
     assert total < 15.5 * 2**20, f"shipped generators take {total / 2**20:.1f} MiB; keep them under ~15 MB"
+    toy_total = sum(_folder_bytes(pretrained.PRETRAINED_DIR / name) for name in TOY_SHIPPED)
+    assert toy_total < 3 * 2**20, f"the toy generators take {toy_total / 2**20:.1f} MiB; keep them under ~3 MB"
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", MNIST_SHIPPED)
 def test_shipped_generator_scores_its_recorded_fid(name, evaluator):
     generator = pretrained.load(name)
     recorded = pretrained.info(name)["fid"]
@@ -29,8 +49,42 @@ def test_shipped_generator_scores_its_recorded_fid(name, evaluator):
     assert abs(fid - recorded) <= FID_TOLERANCE * recorded, f"{name}: FID {fid:.2f}, manifest records {recorded:.2f}"
 
 
+@pytest.mark.parametrize("name", TOY_SHIPPED)
+def test_shipped_toy_generator_scores_its_recorded_modes_and_quality(name):
+    entry = pretrained.info(name)
+    generator = pretrained.load(name)
+    assert name == pretrained.toy_name(entry["variant"], entry["data"])
+    assert entry["protocol"] == pretrained.TOY_PROTOCOL, f"{name} was recorded under another protocol; re-ship it"
+    assert entry["size_bytes"] == _folder_bytes(pretrained.PRETRAINED_DIR / name), f"{name} changed since recorded"
+    points = generator.generate(4, seed=0)
+    assert points.shape == (4, *entry["output_shape"]) == (4, 2) and points.dtype == np.float32
+    scores = pretrained.toy_scores_at_protocol(generator)
+    recorded = entry["scores"]
+    assert scores["num_modes"] == recorded["num_modes"] == {"ring_of_8": 8, "grid_of_25": 25}[entry["data"]]
+    assert toy_scores_match(scores, recorded), (
+        f"{name}: {scores['modes_captured']} modes, HQ {scores['high_quality_fraction']:.4f}; the manifest records "
+        f"{recorded['modes_captured']} modes, HQ {recorded['high_quality_fraction']:.4f}")
+
+
+def test_toy_tolerances_catch_a_wrong_generator():
+    # The tolerances must tell the shipped generators apart: for the best-recorded generator of each mixture, the
+    # best generator of the other mixture, and the worst-recorded one of the same mixture, both fail the check.
+    # (A generator that collapsed off the modes, recorded near 0 modes and 0 HQ, cannot be told from another
+    # collapsed one by these two figures: that check is weak by nature, and the ones below are what it can do.)
+    by_mixture = {mixture: sorted((n for n in TOY_SHIPPED if pretrained.info(n)["data"] == mixture),
+                                  key=lambda n: pretrained.info(n)["scores"]["high_quality_fraction"])
+                  for mixture in pretrained.TOY_SUFFIXES}
+    for mixture, names in by_mixture.items():
+        assert names, f"no {mixture} generator is shipped"
+        best = pretrained.info(names[-1])["scores"]
+        other_mixture = next(m for m in by_mixture if m != mixture)
+        for wrong in (by_mixture[other_mixture][-1], names[0]):
+            scores = pretrained.toy_scores_at_protocol(pretrained.load(wrong), mixture)
+            assert not toy_scores_match(scores, best), f"{wrong} passes as {names[-1]} on {mixture}"
+
+
 def test_loaded_generator_is_the_savedmodel_and_draws_like_its_sample_signature():
-    name = SHIPPED[0]
+    name = MNIST_SHIPPED[0]
     generator = pretrained.load(name)
     images = generator.generate(8, seed=3)
     assert images.shape == (8, 28, 28, 1) and images.dtype == np.float32
@@ -40,6 +94,13 @@ def test_loaded_generator_is_the_savedmodel_and_draws_like_its_sample_signature(
     np.testing.assert_array_equal(images, sampled["images"].numpy())
     np.testing.assert_array_equal(generator(sampled["z"].numpy()), images)
     assert pretrained.load(name.removesuffix("_mnist")).name == name  # a bare variant name means its MNIST model
+
+
+def test_toy_scores_need_a_toy_mixture():
+    with pytest.raises(ValueError, match="mixture=None works only for a shipped toy generator"):
+        pretrained.toy_scores_at_protocol(pretrained.load(MNIST_SHIPPED[0]))
+    with pytest.raises(ValueError, match="mixture='swiss_roll' is not a toy mixture"):
+        pretrained.toy_name("gan", "swiss_roll")
 
 
 def test_unknown_name_lists_the_available_generators():
@@ -53,6 +114,23 @@ def test_cli_sample_pretrained_writes_a_png(tmp_path, capsys):
     out = tmp_path / "grid.png"
     assert cli.main(["sample", "--pretrained", SHIPPED[0], "--num", "16", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_sample_pretrained_toy_generator_writes_a_scatter_plot(tmp_path, capsys):
+    name = TOY_SHIPPED[0]
+    out = tmp_path / "points.png"
+    assert cli.main(["sample", "--pretrained", name, "--num", "500", "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from PIL import Image
+
+    with Image.open(out) as image:  # a 4 x 4 inch scatter plot, not a grid of 500 single-pixel "images"
+        assert min(image.size) > 200
+    assert f"scatter plot of 500 points of {name} over {pretrained.info(name)['data']}" in capsys.readouterr().out
+
+
+def test_cli_sample_needs_a_positive_num(tmp_path, capsys):
+    assert cli.main(["sample", "--pretrained", TOY_SHIPPED[0], "--num", "0", "--out", str(tmp_path / "x.png")]) == 2
+    assert "--num 0" in capsys.readouterr().err
 
 
 def test_cli_sample_unknown_pretrained_is_a_one_line_usage_error(tmp_path, capsys):

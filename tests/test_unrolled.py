@@ -1,10 +1,4 @@
 """UnrolledGAN (Metz et al. 2017): closed form, k = 0 = plain GAN, finite differences, Adam replay, XLA, saving."""
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import keras
 import numpy as np
 import pytest
@@ -13,7 +7,7 @@ import tensorflow as tf
 from tfgan_zoo.models.gan import GAN
 from tfgan_zoo.nets import mlp_discriminator
 from tfgan_zoo.models.unrolled import UnrolledGAN
-from conftest import tiny_discriminator, tiny_generator
+from conftest import run_on_two_logical_cpus, tiny_discriminator, tiny_generator
 
 
 def _dense_net(units, activation, seed, latent, outputs=1):
@@ -242,14 +236,7 @@ def test_adam_unroll_needs_an_adam_critic_optimizer():
         d_optimizer=keras.optimizers.RMSprop(1e-4))
 
 
-PARITY_SCRIPT = textwrap.dedent("""
-    import json, os, sys
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    import tensorflow as tf
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    import keras, numpy as np
-    sys.path.insert(0, sys.argv[1])
+PARITY_SCRIPT = """
     from tfgan_zoo.models.unrolled import UnrolledGAN
     from conftest import tiny_discriminator, tiny_generator
 
@@ -263,14 +250,12 @@ PARITY_SCRIPT = textwrap.dedent("""
         return [w.numpy().tolist() for w in model.generator.weights + model.discriminator.weights]
 
     print(json.dumps([run(["/cpu:0"]), run(["/cpu:0", "/cpu:1"])]))
-""")
+"""
 
 
 def test_two_replicas_unroll_the_same_critic_as_one():
     """Each replica's unrolled step uses the global batch's critic gradient (an all-reduce inside the unroll);
     without it the two replicas' generator steps differ by about 2.5e-3 here."""
-    out = subprocess.run([sys.executable, "-c", PARITY_SCRIPT, os.path.dirname(__file__)], check=True,
-                         capture_output=True, text=True).stdout
-    one, two = json.loads(out.strip().splitlines()[-1])
+    one, two = run_on_two_logical_cpus(PARITY_SCRIPT)
     for a, b in zip(one, two):
         np.testing.assert_allclose(np.array(a), np.array(b), atol=1e-6, rtol=1e-5)

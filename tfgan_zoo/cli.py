@@ -3,6 +3,7 @@
     tfgan-zoo train gan --data mnist --minutes 8          # progress bar, grids, metrics, export
     tfgan-zoo sample runs/gan-mnist/generator --num 64 --out grid.png
     tfgan-zoo sample --pretrained gan_mnist --out grid.png  # a generator shipped with tfgan_zoo
+    tfgan-zoo sample --pretrained gan_ring --num 2500 --out ring.png  # a toy one: a scatter plot of 2-D points
     tfgan-zoo evaluate runs/gan-mnist/generator --data mnist --metrics fid kid is --out scores.json
     tfgan-zoo export runs/gan-mnist/model.keras --out exported/
 """
@@ -56,7 +57,8 @@ def build_parser():
     sample = commands.add_parser("sample", help="draw samples from an exported generator")
     sample.add_argument("generator", nargs="?", help="SavedModel directory written by train/export")
     sample.add_argument("--pretrained", metavar="NAME", help="a generator shipped with tfgan_zoo instead, e.g. "
-                        "gan_mnist (the names: python -c 'import tfgan_zoo.pretrained as p; print(p.available())')")
+                        "gan_mnist, or gan_ring / gan_grid for the toy mixtures (a scatter plot) (the names: "
+                        "python -c 'import tfgan_zoo.pretrained as p; print(p.available())')")
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
@@ -181,11 +183,14 @@ def _score(model, args):
 
 def sample(args):
     from .export import load_generator
-    from .visualization import save_samples_png
+    from .visualization import save_samples_png, save_toy_samples_png
 
     if (args.generator is None) == (args.pretrained is None):
         raise UsageError("pass either GENERATOR_DIR (a SavedModel written by train/export) or --pretrained NAME, "
                          "not both and not neither.")
+    if args.num < 1:
+        raise UsageError(f"--num {args.num}: the number of samples must be at least 1.")
+    mixture = None
     if args.pretrained is not None:
         from . import pretrained
 
@@ -193,11 +198,16 @@ def sample(args):
             generator = pretrained.load(args.pretrained)
         except ValueError as error:
             raise UsageError(f"--pretrained {args.pretrained}: {error}") from None
+        mixture = generator.info.get("data") if generator.info.get("data") in pretrained.TOY_SUFFIXES else None
     else:
         generator = _load_exported(args.generator, load_generator)
-    images = generator.generate(args.num, batch_size=args.num, seed=args.seed)
-    save_samples_png(images, args.out)
-    print(f"Wrote {args.num} samples to {args.out}")
+    samples = generator.generate(args.num, batch_size=args.num, seed=args.seed)
+    if mixture is not None:  # 2-D points of a shipped toy generator: a scatter plot over the real mixture
+        save_toy_samples_png(samples, mixture, args.out, title=f"{generator.name}: {args.num} samples on {mixture}")
+        print(f"Wrote a scatter plot of {args.num} points of {generator.name} over {mixture} to {args.out}")
+    else:
+        save_samples_png(samples, args.out)
+        print(f"Wrote {args.num} samples to {args.out}")
     return 0
 
 

@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 
-__all__ = ["image_grid", "save_image_grid", "scatter_png", "save_samples_png"]
+__all__ = ["image_grid", "save_image_grid", "scatter_png", "save_samples_png", "save_toy_samples_png"]
 
 
 def image_grid(images, rows=None):
@@ -72,6 +72,34 @@ def save_samples_png(samples, path, **kwargs):
             f.write(scatter_png(samples, **kwargs))
         return path
     return save_image_grid(samples, path, **kwargs)
+
+
+def save_toy_samples_png(points, mixture, path, title=None, num_real=2500, seed=0):
+    """Writes a scatter plot of generated 2-D ``points`` over ``num_real`` points of the toy ``mixture`` (grey), on
+    axes that frame the mixture's modes, as PNG.
+
+    Args:
+      points: generated points ``[n, 2]``.
+      mixture: ``"ring_of_8"`` or ``"grid_of_25"`` (:func:`tfgan_zoo.data.toy_modes`).
+      path: the PNG file to write.
+      title: optional plot title.
+      num_real, seed: how many real points to draw under the generated ones, and with which seed.
+    Returns:
+      ``path``.
+    """
+    from . import data
+
+    samplers = {"ring_of_8": data.ring_of_8, "grid_of_25": data.grid_of_25}
+    if mixture not in samplers:
+        raise ValueError(f"mixture={mixture!r} is not a toy mixture; pass 'ring_of_8' or 'grid_of_25'.")
+    points = np.asarray(points)
+    if points.ndim != 2 or points.shape[1] != 2:
+        raise ValueError(f"points must have shape [n, 2] (2-D samples of {mixture}); got {points.shape}.")
+    centres, _ = data.toy_modes(mixture)
+    real = samplers[mixture](int(num_real), np.random.default_rng(seed))
+    with open(path, "wb") as f:
+        f.write(scatter_png(points, reference=real, title=title, limit=1.6 * np.abs(centres).max()))
+    return path
 
 
 def compact_png(path, colors=64):

@@ -1,15 +1,27 @@
 """Trained generators shipped with tfgan_zoo, loaded offline: :func:`available`, :func:`load`, :func:`info`.
 
-Each generator is a TensorFlow SavedModel in this folder (``<variant>_mnist/``), written by
-``benchmarks/zoo_mnist.py`` after training that variant of the zoo on the 5,000 embedded MNIST digits under the
-benchmark's fixed CPU budget. ``manifest.json`` records, for each one, how it was trained and its classifier-FID
-at a fixed evaluation protocol (:data:`FID_PROTOCOL`), which ``tests/test_pretrained.py`` re-measures.
+Each generator is a TensorFlow SavedModel in this folder, of one of two kinds (the manifest entry's ``"data"``):
+
+* ``<variant>_mnist/``: written by ``benchmarks/zoo_mnist.py`` after training that variant of the zoo on the
+  5,000 embedded MNIST digits under the benchmark's fixed CPU budget. The manifest records its classifier-FID at
+  a fixed evaluation protocol (:data:`FID_PROTOCOL`, :func:`fid_at_protocol`).
+* ``<variant>_ring/`` and ``<variant>_grid/``: generators of 2-D points for the toy mixtures ``ring_of_8`` and
+  ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`), written by ``python benchmarks/toy_coverage.py --ship``,
+  which trains seed 0 again with the settings of a row of ``benchmarks/results/toy_coverage.md`` (the variant's
+  defaults, or a labelled tuned row). The manifest records the settings, that row's figures, and the modes
+  captured and high-quality fraction of the shipped SavedModel itself at a fixed protocol
+  (:data:`TOY_PROTOCOL`, :func:`toy_scores_at_protocol`). Only some variants are shipped on the toy mixtures
+  (about 200 KB each; see ``SHIPPED_TOY`` in the benchmark).
+
+``tests/test_pretrained.py`` reloads every one and re-measures its recorded scores.
 
     import tfgan_zoo.pretrained as pretrained
-    pretrained.available()                      # ('dragan_mnist', 'gan_mnist', ...)
-    generator = pretrained.load("gan_mnist")
+    pretrained.available()                      # ('dragan_mnist', 'gan_grid', 'gan_mnist', 'gan_ring', ...)
+    generator = pretrained.load("gan_mnist")    # or just "gan": a bare variant name means its MNIST generator
     images = generator.generate(64, seed=0)     # float32 [64, 28, 28, 1] in [-1, 1]
     images = generator(z)                       # z: float32 [n, generator.latent_dim]
+    points = pretrained.load("gan_ring").generate(2500, seed=0)   # float32 [2500, 2]
+    pretrained.toy_scores_at_protocol(pretrained.load("gan_ring"))  # modes captured, high-quality fraction
 
 The SavedModels have the two signatures of :func:`tfgan_zoo.export.export_generator` (``serving_default(z)``
 and ``sample(count, seed)``), so ``tf.saved_model.load`` alone reads them and ``tfgan-zoo sample DIR`` works on
@@ -26,8 +38,9 @@ import numpy as np
 
 from ..export import ExportedGenerator, export_generator
 
-__all__ = ["PRETRAINED_DIR", "MANIFEST_PATH", "FID_PROTOCOL", "PretrainedGenerator", "available", "info", "load",
-           "save_generator", "protocol_evaluator", "fid_at_protocol"]
+__all__ = ["PRETRAINED_DIR", "MANIFEST_PATH", "FID_PROTOCOL", "TOY_PROTOCOL", "TOY_SUFFIXES", "PretrainedGenerator",
+           "available", "info", "load", "save_generator", "record_in_manifest", "protocol_evaluator",
+           "fid_at_protocol", "toy_name", "toy_scores_at_protocol"]
 
 PRETRAINED_DIR = Path(__file__).resolve().parent
 MANIFEST_PATH = PRETRAINED_DIR / "manifest.json"
@@ -43,12 +56,28 @@ FID_PROTOCOL = {
     "extractor": "mnist (the shipped offline classifier, 128-d features)",
 }
 
+# The toy mixtures' name suffixes: `<variant>_ring` is trained on ring_of_8, `<variant>_grid` on grid_of_25.
+TOY_SUFFIXES = {"ring_of_8": "ring", "grid_of_25": "grid"}
+
+# The protocol of the toy scores recorded in the manifest: `toy_scores_at_protocol` computes them the same way
+# everywhere (the VEEGAN / PacGAN protocol of benchmarks/toy_coverage.py, drawn with the SavedModel's own sampler).
+TOY_PROTOCOL = {
+    "num_samples": 2500,
+    "seed": 1234,
+    "generated": "generator.generate(2500, batch_size=2500, seed=1234), i.e. the SavedModel's sample(2500, 1234)",
+    "metric": "tfgan_zoo.metrics.toy.toy_mode_metrics(points, mixture): a point is high quality within 3 sigma of "
+              "its nearest mode centre (sigma = 0.01 on ring_of_8, 0.05 on grid_of_25, from "
+              "tfgan_zoo.data.toy_modes); a mode is captured when it is the nearest mode of a high-quality point",
+}
+
 
 class PretrainedGenerator(ExportedGenerator):
     """A shipped generator: an :class:`tfgan_zoo.export.ExportedGenerator` plus its name and manifest entry.
 
-    ``generator(z)`` maps float32 ``[n, latent_dim]`` to images ``[n, 28, 28, 1]`` in [-1, 1];
-    ``generator.generate(count, seed=s)`` draws ``z ~ N(0, I)`` as the SavedModel's ``sample`` signature does.
+    ``generator(z)`` maps float32 ``[n, latent_dim]`` to samples ``[n, *shape]``: images ``[n, 28, 28, 1]`` in
+    [-1, 1] for the MNIST generators (``info["data"] == "mnist"``), 2-D points ``[n, 2]`` for the toy ones
+    (``info["data"]`` is ``"ring_of_8"`` or ``"grid_of_25"``). ``generator.generate(count, seed=s)`` draws ``z`` as
+    the SavedModel's ``sample`` signature does (``z ~ N(0, I)``, or the ``latent_distribution`` in ``info``).
     """
 
     def __init__(self, name, path, entry):
@@ -73,7 +102,8 @@ def available():
 
 
 def info(name):
-    """The manifest entry of ``name``: variant, data, training budget and steps, recorded FID and its protocol."""
+    """The manifest entry of ``name``: variant, data, networks, training settings and steps, and the recorded
+    scores (``"fid"`` at :data:`FID_PROTOCOL` for MNIST; ``"scores"`` at :data:`TOY_PROTOCOL` for the toy mixtures)."""
     return _manifest()[_check_name(name)]
 
 
@@ -85,12 +115,13 @@ def _check_name(name):
         return f"{name}_mnist"  # a bare variant name means its MNIST generator
     close = difflib.get_close_matches(str(name), names, n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    listing = ", ".join(names) if names else "none (run `python benchmarks/zoo_mnist.py` to train and ship them)"
+    listing = ", ".join(names) if names else ("none (run `python benchmarks/zoo_mnist.py` and `python "
+                                              "benchmarks/toy_coverage.py --ship` to train and ship them)")
     raise ValueError(f"name={name!r} is not a shipped pretrained generator.{hint} Available: {listing}.")
 
 
 def load(name):
-    """The shipped generator ``name`` (e.g. ``"gan_mnist"``, or just ``"gan"``), loaded offline.
+    """The shipped generator ``name`` (e.g. ``"gan_mnist"``, or just ``"gan"``; ``"gan_ring"``), loaded offline.
 
     Raises:
       ValueError: ``name`` is not shipped; the message lists :func:`available`.
@@ -99,10 +130,41 @@ def load(name):
     return PretrainedGenerator(name, str(PRETRAINED_DIR / name), _manifest()[name])
 
 
-def save_generator(generator, path, latent_dim):
+def save_generator(generator, path, latent_dim, latent_distribution="normal"):
     """Writes ``generator`` as the shipped SavedModels are written: :func:`tfgan_zoo.export.export_generator`
-    (``serving_default(z)`` and ``sample(count, seed)`` with ``z ~ N(0, I)``, each weight stored once)."""
-    return export_generator(generator, path, latent_dim)
+    (``serving_default(z)`` and ``sample(count, seed)`` with ``z ~ N(0, I)``, or U(-1, 1) with
+    ``latent_distribution="uniform"``; each weight stored once)."""
+    return export_generator(generator, path, latent_dim, latent_distribution)
+
+
+def toy_name(variant, mixture):
+    """The shipped name of ``variant``'s generator for a toy mixture: ``toy_name("gan", "ring_of_8") == "gan_ring"``."""
+    if mixture not in TOY_SUFFIXES:
+        raise ValueError(f"mixture={mixture!r} is not a toy mixture with shipped generators; pass one of "
+                         f"{', '.join(repr(m) for m in TOY_SUFFIXES)}.")
+    return f"{variant}_{TOY_SUFFIXES[mixture]}"
+
+
+def record_in_manifest(name, entry, manifest_path=MANIFEST_PATH):
+    """Adds (or replaces) the manifest entry of the shipped generator ``name``, under an exclusive file lock so
+    that benchmarks shipping generators at the same time do not lose each other's entries."""
+    import fcntl
+    import hashlib
+    import tempfile
+
+    manifest_path = Path(manifest_path).resolve()
+    # the lock lives outside the package, so that it is never shipped
+    key = hashlib.sha1(str(manifest_path).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"tfgan_zoo_manifest_{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        manifest["fid_protocol"] = FID_PROTOCOL
+        manifest.setdefault("generators", {})[name] = entry
+        manifest["generators"] = dict(sorted(manifest["generators"].items()))
+        temporary = manifest_path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(manifest, indent=1) + "\n")
+        os.replace(temporary, manifest_path)  # readers never see a half-written manifest
+    return entry
 
 
 def protocol_evaluator(real_images=None):
@@ -132,3 +194,26 @@ def fid_at_protocol(generator, evaluator=None):
     n, seed = FID_PROTOCOL["num_samples"], FID_PROTOCOL["seed"]
     evaluator = protocol_evaluator() if evaluator is None else evaluator
     return float(evaluator.score(generator.generate(n, batch_size=n, seed=seed))["fid"])
+
+
+def toy_scores_at_protocol(generator, mixture=None):
+    """Modes captured and high-quality fraction of a toy generator under :data:`TOY_PROTOCOL` (the figures the
+    manifest records), as :func:`tfgan_zoo.metrics.toy.toy_mode_metrics` returns them.
+
+    Args:
+      generator: anything with ``generate(count, batch_size=, seed=)`` returning ``[n, 2]`` points (a
+        :class:`PretrainedGenerator`, an ``ExportedGenerator``, a trained ``GAN``).
+      mixture: ``"ring_of_8"`` or ``"grid_of_25"``; defaults to the mixture a :class:`PretrainedGenerator` was
+        trained on (its ``info["data"]``). Scoring on another mixture is allowed (it scores badly).
+    Returns:
+      ``dict(modes_captured, num_modes, high_quality_fraction, reverse_kl)``.
+    """
+    from ..metrics.toy import toy_mode_metrics
+
+    if mixture is None:
+        mixture = getattr(generator, "info", {}).get("data")
+        if mixture not in TOY_SUFFIXES:
+            raise ValueError(f"mixture=None works only for a shipped toy generator; this one's data is {mixture!r}. "
+                             f"Pass mixture='ring_of_8' or mixture='grid_of_25'.")
+    n, seed = TOY_PROTOCOL["num_samples"], TOY_PROTOCOL["seed"]
+    return toy_mode_metrics(generator.generate(n, batch_size=n, seed=seed), mixture)
