@@ -225,9 +225,12 @@ def markdown(rows, settings):
     for row in rows:
         target = defaults if row["label"] == row["variant"] else tuned
         target.setdefault(row["label"], {})[row["mixture"]] = row
+    # the title describes the default rows, whatever settings the last invocation used
+    default_rows = [row for row in rows if row["label"] == row["variant"]]
+    steps = default_rows[0]["steps"] if default_rows else settings["steps"]
+    seeds = max((row["seeds"] for row in default_rows), default=len(settings["seeds"]))
     lines = [
-        f"# Toy mode coverage: {settings['steps']} generator steps, batch {settings['batch_size']}, "
-        f"seeds {settings['seeds']}",
+        f"# Toy mode coverage: {steps} generator steps, batch {DEFAULT_BATCH}, up to {seeds} seeds per row",
         "",
         "Mean ± std over seeds; 2,500 samples per run scored with `tfgan_zoo.metrics.toy.toy_mode_metrics`: modes "
         "with at least one high-quality sample; HQ = samples within 3σ of their nearest mode (σ = 0.01 ring, 0.05 "
