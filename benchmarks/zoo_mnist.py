@@ -294,7 +294,8 @@ def markdown(runs, baseline, settings):
 
 
 def plot(samples, runs, path):
-    """One 8×8 grid of samples per run (first seed of each label), the real digits first."""
+    """One 8×8 grid of samples per variant at the default settings (first seed), the real digits first; every
+    labelled run when no run has the default settings."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -305,6 +306,8 @@ def plot(samples, runs, path):
     panels = [("real MNIST (half A)", samples.get("real"))]
     rank = {name: i for i, name in enumerate(ORDER)}
     seen = set()
+    if any(run["label"] == run["variant"] and "error" not in run for run in runs):
+        runs = [run for run in runs if run["label"] == run["variant"]]
     for run in sorted(runs, key=lambda r: (r["label"] != r["variant"], rank.get(r["variant"], 99), r["seed"])):
         key = f"{run['label']}|{run['seed']}"
         if "error" in run or run["label"] in seen or key not in samples:

@@ -48,10 +48,6 @@ class GNGAN(PaperSettings, GAN):
                    "d_optimizer": _adam(4e-4, 0.0, 0.9), "g_optimizer": _adam(2e-4, 0.0, 0.9)},
     }
     default_setting = "cnn"
-    default_n_critic = settings["cnn"]["n_critic"]
-    default_loss = settings["cnn"]["loss"]
-    default_discriminator_optimizer = settings["cnn"]["d_optimizer"]
-    default_generator_optimizer = settings["cnn"]["g_optimizer"]
 
     def __init__(self, generator, discriminator, latent_dim=None, *, setting=None, **kwargs):
         if isinstance(discriminator, keras.Model) and not isinstance(discriminator, GradientNormalization):

@@ -69,6 +69,18 @@ class PaperSettings:
     default_setting: str = ""
     _SETTING_ARGUMENTS = ("n_critic", "loss", "generator_batch_multiplier")
 
+    def __init_subclass__(cls, **kwargs):
+        # The class-level defaults that GAN reads (and the docs and the zoo list) are the default setting's,
+        # unless the class body sets them itself.
+        super().__init_subclass__(**kwargs)
+        if cls.default_setting in cls.settings:
+            default = cls.settings[cls.default_setting]
+            for attribute, key in (("default_n_critic", "n_critic"), ("default_loss", "loss"),
+                                   ("default_discriminator_optimizer", "d_optimizer"),
+                                   ("default_generator_optimizer", "g_optimizer")):
+                if attribute not in cls.__dict__:
+                    setattr(cls, attribute, default[key])
+
     def __init__(self, generator, discriminator, latent_dim=None, *, setting=None, **kwargs):
         setting = self.default_setting if setting is None else setting
         if setting not in self.settings:
@@ -129,10 +141,6 @@ class SNGAN(PaperSettings, GAN):
                 "d_optimizer": _adam(2e-4, 0.5, 0.999), "g_optimizer": _adam(2e-4, 0.5, 0.999)},
     }
     default_setting = "resnet"
-    default_n_critic = settings["resnet"]["n_critic"]
-    default_loss = settings["resnet"]["loss"]
-    default_discriminator_optimizer = settings["resnet"]["d_optimizer"]
-    default_generator_optimizer = settings["resnet"]["g_optimizer"]
 
     def __init__(self, generator, discriminator, latent_dim=None, *, setting=None, **kwargs):
         super().__init__(generator, discriminator, latent_dim, setting=setting, **kwargs)
