@@ -44,7 +44,6 @@ import math
 import os
 import pathlib
 import platform
-import shutil
 import tempfile
 import time
 import traceback
@@ -154,15 +153,15 @@ def train(variant, mixture, seed, settings, jit_compile=True):
     return model, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def train_and_score(variant, mixture, seed, settings, jit_compile=True, return_model=False):
+def train_and_score(variant, mixture, seed, settings, jit_compile=True):
     """Trains one variant on one mixture for ``settings['steps']`` generator steps (:func:`train`) and scores
-    :data:`EVAL_SAMPLES` of its points; returns (record, samples), plus the trained model with ``return_model``."""
+    :data:`EVAL_SAMPLES` of its points; returns (record, samples, trained model)."""
     model, wall, cpu = train(variant, mixture, seed, settings, jit_compile)
     samples = model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
     record = {"variant": variant, "label": run_label(variant, settings), "mixture": mixture, "seed": seed,
               "settings": settings, "train_wall_seconds": wall, "train_cpu_seconds": cpu, "jit_compile": jit_compile,
               "n_critic": model.n_critic, **toy_mode_metrics(samples, mixture)}
-    return (record, samples, model) if return_model else (record, samples)
+    return record, samples, model
 
 
 def summarise(runs):
@@ -357,33 +356,28 @@ def ship(variant, mixture, settings, runs=(), seed=SHIP_SEED, out_dir=pretrained
     SavedModel under :data:`tfgan_zoo.pretrained.TOY_PROTOCOL`, and the benchmark's figures for the same settings
     from ``runs`` (the JSON's runs). Returns the manifest entry."""
     name = pretrained.toy_name(variant, mixture)
-    record, _, model = train_and_score(variant, mixture, seed, settings, jit_compile, return_model=True)
+    record, _, model = train_and_score(variant, mixture, seed, settings, jit_compile)
     latent_distribution = model.latent_distribution
     if not isinstance(latent_distribution, str):
         raise ValueError(f"{variant} draws z from a callable; only 'normal' or 'uniform' latents can be shipped.")
-    path = out_dir / name
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
-        pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
-                                  latent_distribution)
-        if path.exists():
-            shutil.rmtree(path)
-        shutil.move(str(pathlib.Path(staging) / name), str(path))
-    reloaded = pretrained.PretrainedGenerator(name, str(path), {"data": mixture})
-    entry = {
-        "variant": variant, "data": mixture, "latent_dim": model.latent_dim,
-        "latent_distribution": latent_distribution, "output_shape": list(reloaded.generate(1).shape[1:]),
-        "networks": f"toy MLPs of tfgan_zoo.nets, hidden_units={list(settings['hidden_units'] or (128, 128, 128))}",
-        "seed": seed, "steps": settings["steps"], "generator_steps": int(model.generator_steps.numpy()),
-        "settings": settings, "label": record["label"],
-        "tuned": record["label"] != variant,
-        "scores": _scores(pretrained.toy_scores_at_protocol(reloaded, mixture)),
-        "protocol": pretrained.TOY_PROTOCOL,
-        "training_run": _scores(record),  # this run's own model.generate, as the benchmark scores it
-        "benchmark": benchmark_scores(runs, variant, mixture, seed, settings),
-        "train_cpu_seconds": record["train_cpu_seconds"],
-        "size_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
-    }
-    return pretrained.record_in_manifest(name, entry, out_dir / "manifest.json")
+        staged = pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
+                                           latent_distribution)
+        reloaded = pretrained.PretrainedGenerator(name, str(staged), {"data": mixture})
+        entry = {
+            "variant": variant, "data": mixture, "latent_dim": model.latent_dim,
+            "latent_distribution": latent_distribution, "output_shape": list(reloaded.generate(1).shape[1:]),
+            "networks": f"toy MLPs of tfgan_zoo.nets, hidden_units={list(settings['hidden_units'] or (128, 128, 128))}",
+            "seed": seed, "steps": settings["steps"], "generator_steps": int(model.generator_steps.numpy()),
+            "settings": settings, "label": record["label"],
+            "tuned": record["label"] != variant,
+            "scores": _scores(pretrained.toy_scores_at_protocol(reloaded, mixture)),
+            "protocol": pretrained.TOY_PROTOCOL,
+            "training_run": _scores(record),  # this run's own model.generate, as the benchmark scores it
+            "benchmark": benchmark_scores(runs, variant, mixture, seed, settings),
+            "train_cpu_seconds": record["train_cpu_seconds"],
+        }
+        return pretrained.install_generator(staged, name, entry, out_dir)
 
 
 def ship_all(variants=None, mixtures=MIXTURES, results=RESULTS, out_dir=pretrained.PRETRAINED_DIR, jit_compile=True):
@@ -477,7 +471,7 @@ def main(argv=None):
                 if _run_key(probe) in done:
                     continue
                 try:
-                    record, points = train_and_score(variant, mixture, seed, settings, not args.no_jit)
+                    record, points, _ = train_and_score(variant, mixture, seed, settings, not args.no_jit)
                 except Exception as error:  # noqa: BLE001 - one failing variant must not end a long benchmark
                     record, points = {**probe, "variant": variant, "error": traceback.format_exc()}, None
                     print(f"{probe['label']} {mixture} seed {seed}: FAILED {type(error).__name__}: {error}", flush=True)

@@ -199,14 +199,11 @@ def score(samples, evaluator, classifier):
 
 
 def ship(staged, variant, record, settings, out_dir=pretrained.PRETRAINED_DIR, evaluator=None):
-    """Moves the SavedModel written by :func:`run_one` to ``out_dir/<variant>_mnist`` and records it in the
-    manifest, with its FID re-measured from disk under :data:`tfgan_zoo.pretrained.FID_PROTOCOL`."""
+    """Ships the SavedModel written by :func:`run_one` as ``out_dir/<variant>_mnist``
+    (:func:`tfgan_zoo.pretrained.install_generator`), with its FID re-measured from disk under
+    :data:`tfgan_zoo.pretrained.FID_PROTOCOL`."""
     name = f"{variant}_mnist"
-    path = out_dir / name
-    if path.exists():
-        shutil.rmtree(path)
-    shutil.move(str(staged), str(path))
-    reloaded = pretrained.PretrainedGenerator(name, str(path), {})
+    reloaded = pretrained.PretrainedGenerator(name, str(staged), {})
     entry = {
         "variant": variant, "data": "mnist", "latent_dim": LATENT_DIM, "image_shape": list(IMAGE_SHAPE),
         "networks": f"DCGAN-28, base_filters={BASE_FILTERS}", "ema_decay": settings["ema_decay"],
@@ -215,9 +212,8 @@ def ship(staged, variant, record, settings, out_dir=pretrained.PRETRAINED_DIR, e
         "fid": pretrained.fid_at_protocol(reloaded, evaluator),
         "benchmark": {k: record[k] for k in ("fid", "kid", "is", "precision", "recall", "max_class_deviation",
                                              "classes_present")},
-        "size_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
     }
-    return pretrained.record_in_manifest(name, entry, out_dir / "manifest.json")
+    return pretrained.install_generator(staged, name, entry, out_dir)
 
 
 def refresh_manifest(out_dir=pretrained.PRETRAINED_DIR):

@@ -41,6 +41,7 @@ __all__ = [
     "tfds_dataset",
     "to_uint8",
     "toy_mixture",
+    "toy_points",
     "toy_modes",
 ]
 
@@ -305,6 +306,13 @@ def toy_modes(name: str) -> tuple[np.ndarray, float]:
     return _GRID_CENTRES.copy(), _GRID_SIGMA
 
 
+def toy_points(name: str, num_samples: int, rng=None) -> np.ndarray:
+    """``num_samples`` points of the toy mixture ``name`` ("ring8"/"ring_of_8" or "grid25"/"grid_of_25"), drawn
+    with `ring_of_8` or `grid_of_25` from ``rng`` (a ``numpy.random.Generator``; fresh when None)."""
+    sampler = ring_of_8 if _toy_name(name) == "ring8" else grid_of_25
+    return sampler(num_samples, rng)
+
+
 def toy_mixture(
     name: str,
     num_samples: int = 100_000,
@@ -327,9 +335,7 @@ def toy_mixture(
     Returns:
       Dataset of float32 ``[batch_size, 2]`` (coordinates as in the samplers, not rescaled).
     """
-    canonical = _toy_name(name)
-    sampler = ring_of_8 if canonical == "ring8" else grid_of_25
-    points = sampler(num_samples, np.random.default_rng(seed))
+    points = toy_points(name, num_samples, np.random.default_rng(seed))
     return _in_memory_dataset(points, batch_size, seed, repeat)
 
 

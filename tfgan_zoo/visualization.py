@@ -89,14 +89,14 @@ def save_toy_samples_png(points, mixture, path, title=None, num_real=2500, seed=
     """
     from . import data
 
-    samplers = {"ring_of_8": data.ring_of_8, "grid_of_25": data.grid_of_25}
-    if mixture not in samplers:
-        raise ValueError(f"mixture={mixture!r} is not a toy mixture; pass 'ring_of_8' or 'grid_of_25'.")
+    try:
+        centres, _ = data.toy_modes(mixture)
+    except ValueError:
+        raise ValueError(f"mixture={mixture!r} is not a toy mixture; pass 'ring_of_8' or 'grid_of_25'.") from None
     points = np.asarray(points)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must have shape [n, 2] (2-D samples of {mixture}); got {points.shape}.")
-    centres, _ = data.toy_modes(mixture)
-    real = samplers[mixture](int(num_real), np.random.default_rng(seed))
+    real = data.toy_points(mixture, int(num_real), np.random.default_rng(seed))
     with open(path, "wb") as f:
         f.write(scatter_png(points, reference=real, title=title, limit=1.6 * np.abs(centres).max()))
     return path

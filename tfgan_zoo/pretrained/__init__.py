@@ -39,7 +39,7 @@ import numpy as np
 from ..export import ExportedGenerator, export_generator
 
 __all__ = ["PRETRAINED_DIR", "MANIFEST_PATH", "FID_PROTOCOL", "TOY_PROTOCOL", "TOY_SUFFIXES", "PretrainedGenerator",
-           "available", "info", "load", "save_generator", "record_in_manifest", "protocol_evaluator",
+           "available", "info", "load", "save_generator", "install_generator", "record_in_manifest", "protocol_evaluator",
            "fid_at_protocol", "toy_name", "toy_scores_at_protocol"]
 
 PRETRAINED_DIR = Path(__file__).resolve().parent
@@ -143,6 +143,20 @@ def toy_name(variant, mixture):
         raise ValueError(f"mixture={mixture!r} is not a toy mixture with shipped generators; pass one of "
                          f"{', '.join(repr(m) for m in TOY_SUFFIXES)}.")
     return f"{variant}_{TOY_SUFFIXES[mixture]}"
+
+
+def install_generator(staged, name, entry, out_dir=PRETRAINED_DIR):
+    """Ships the SavedModel folder ``staged`` (from :func:`save_generator`) as ``out_dir/name``, replacing any
+    earlier one, and records ``entry`` plus its ``size_bytes`` in ``out_dir/manifest.json``
+    (:func:`record_in_manifest`). Returns the recorded entry."""
+    import shutil
+
+    path = Path(out_dir) / name
+    if path.exists():
+        shutil.rmtree(path)
+    shutil.move(str(staged), str(path))
+    entry = {**entry, "size_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file())}
+    return record_in_manifest(name, entry, Path(out_dir) / "manifest.json")
 
 
 def record_in_manifest(name, entry, manifest_path=MANIFEST_PATH):
