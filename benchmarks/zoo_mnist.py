@@ -64,6 +64,7 @@ from tfgan_zoo import data, pretrained, zoo  # noqa: E402
 from tfgan_zoo.metrics import Evaluator  # noqa: E402
 from tfgan_zoo.metrics.features import mnist_classifier  # noqa: E402
 from tfgan_zoo.callbacks import InstanceNoiseSchedule, TimeBudget  # noqa: E402
+from _common import load_results, mean_and_std, parse_option  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 IMAGE_SHAPE = (28, 28, 1)
@@ -234,8 +235,55 @@ def meets_targets(result, baseline_fid):
             and result["fid"] <= TARGET_FID_RATIO * baseline_fid)
 
 
+SUMMARY_KEYS = ("generator_steps", "fid", "kid", "is", "precision", "recall", "max_class_deviation")
+
+
+def _order_key(row):
+    """Rows at the paper defaults first, in ORDER; then the labelled (tuned or shorter) rows."""
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return row["label"] != row["variant"], rank.get(row["variant"], len(ORDER)), row["label"]
+
+
+def summarise(runs, baseline_fid):
+    """Mean and std over seeds of every label's scores (failed runs left out), in :func:`_order_key` order;
+    ``classes_present_min`` is the fewest classes any seed produced, ``seeds_meeting_targets`` how many seeds met
+    both targets (:func:`meets_targets`)."""
+    groups = {}
+    for run in runs:
+        if "error" not in run:
+            groups.setdefault(run["label"], []).append(run)
+    rows = []
+    for label, group in groups.items():
+        row = {"label": label, "variant": group[0]["variant"], "seeds": sorted(r["seed"] for r in group)}
+        row.update({key: mean_and_std(r[key] for r in group) for key in SUMMARY_KEYS})
+        row["classes_present_min"] = min(r["classes_present"] for r in group)
+        row["seeds_meeting_targets"] = sum(meets_targets(r, baseline_fid) for r in group)
+        rows.append(row)
+    return sorted(rows, key=_order_key)
+
+
+def _mean_std_cell(stat, digits=2, scale=1.0):
+    mean, std = scale * stat["mean"], scale * stat["std"]
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def summary_table(rows):
+    """Markdown lines of the mean-over-seeds table (one row per label of :func:`summarise`)."""
+    lines = ["| variant | seeds | gen. steps | FID | KID | IS | precision | recall | max \\|f−0.1\\| "
+             "| classes (fewest) | seeds meeting target |", "|" + "---|" * 11]
+    for row in rows:
+        lines.append(
+            f"| {row['label']} | {len(row['seeds'])} | {row['generator_steps']['mean']:,.0f} | "
+            f"{_mean_std_cell(row['fid'])} | {_mean_std_cell(row['kid'])} | {_mean_std_cell(row['is'])} | "
+            f"{_mean_std_cell(row['precision'], 3)} | {_mean_std_cell(row['recall'], 3)} | "
+            f"{_mean_std_cell(row['max_class_deviation'], 3)} | {row['classes_present_min']} | "
+            f"{row['seeds_meeting_targets']}/{len(row['seeds'])} |")
+    return lines
+
+
 def markdown(runs, baseline, settings):
-    """The results table (one row per run, in ORDER), the baseline first."""
+    """The results: the paper-default rows' mean ± std over seeds (:func:`summarise`), then every run (one row per
+    run and seed, in :func:`_order_key` order), the real-vs-real baseline first."""
     base_fid = baseline["fid"]
     seeds = sorted({run["seed"] for run in runs if run["label"] == run["variant"]})
     seeds_note = (f", seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
@@ -263,6 +311,12 @@ def markdown(runs, baseline, settings):
         f"{100 * TARGET_CLASS_DEVIATION:g} % of uniform and FID ≤ {TARGET_FID_RATIO:g}× the baseline "
         f"(≤ {TARGET_FID_RATIO * base_fid:.2f}).",
         "",
+    ]
+    defaults = [row for row in summarise(runs, base_fid) if row["label"] == row["variant"]]
+    if defaults:
+        lines += [f"## Paper defaults, {DEFAULT_CPU_MINUTES:g} CPU-min: mean ± std over seeds", "",
+                  *summary_table(defaults), "", "## Every run", ""]
+    lines += [
         "| variant | seed | gen. steps | CPU min | FID | FID (no EMA) | KID | IS | precision | recall "
         "| max \\|f−0.1\\| | classes | target |",
         "|" + "---|" * 13,
@@ -270,9 +324,7 @@ def markdown(runs, baseline, settings):
         f"{baseline['is']:.2f} | {baseline['precision']:.3f} | {baseline['recall']:.3f} | "
         f"{baseline['max_class_deviation']:.3f} | {baseline['classes_present']} | — |",
     ]
-    rank = {name: i for i, name in enumerate(ORDER)}
-    for run in sorted(runs, key=lambda r: (r["label"] != r["variant"], rank.get(r["variant"], 99), r["label"],
-                                           r["seed"])):
+    for run in sorted(runs, key=lambda r: (*_order_key(r), r["seed"])):
         if "error" in run:
             lines.append(f"| {run['label']} | {run['seed']} | failed: {run['error'].strip().splitlines()[-1][:80]} |"
                          + " |" * 10)
@@ -300,11 +352,10 @@ def plot(samples, runs, path):
     from tfgan_zoo.visualization import image_grid
 
     panels = [("real MNIST (half A)", samples.get("real"))]
-    rank = {name: i for i, name in enumerate(ORDER)}
     seen = set()
     if any(run["label"] == run["variant"] and "error" not in run for run in runs):
         runs = [run for run in runs if run["label"] == run["variant"]]
-    for run in sorted(runs, key=lambda r: (r["label"] != r["variant"], rank.get(r["variant"], 99), r["seed"])):
+    for run in sorted(runs, key=lambda r: (*_order_key(r), r["seed"])):
         key = f"{run['label']}|{run['seed']}"
         if "error" in run or run["label"] in seen or key not in samples:
             continue
@@ -345,19 +396,9 @@ def _run_key(record):
     return json.dumps([record["label"], record["seed"]])  # the label names every setting
 
 
-def _parse_option(text):
-    key, _, value = text.partition("=")
-    if not key or not _:
-        raise SystemExit(f"--option {text!r}: use KEY=JSON, e.g. --option n_critic=2")
-    try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
-        return key, value
-
-
 def _write(out, stem, runs, baseline, samples, settings):
-    (out / f"{stem}.json").write_text(json.dumps({"settings": settings, "baseline": baseline, "runs": runs},
-                                                 indent=1))
+    (out / f"{stem}.json").write_text(json.dumps({"settings": settings, "baseline": baseline, "runs": runs,
+                                                  "summary": summarise(runs, baseline["fid"])}, indent=1))
     (out / f"{stem}.md").write_text(markdown(runs, baseline, settings))
     np.savez_compressed(out / f"{stem}_samples.npz", **{k: _to_uint8(v) for k, v in samples.items()})
     plot(samples, runs, out / f"{stem}.png")
@@ -419,8 +460,7 @@ def main(argv=None):
         args.threads = 1
     stem = "zoo_mnist_quick" if args.quick else "zoo_mnist"
     args.out.mkdir(parents=True, exist_ok=True)
-    json_path = args.out / f"{stem}.json"
-    previous = json.loads(json_path.read_text()) if json_path.exists() else {"runs": [], "settings": {}}
+    previous = load_results(args.out / f"{stem}.json")
     runs = previous["runs"]
     samples_path = args.out / f"{stem}_samples.npz"
     samples = _load_samples(samples_path)
@@ -440,7 +480,7 @@ def main(argv=None):
     print(f"real vs real: FID {baseline['fid']:.2f}, KID {baseline['kid']:.5f}, IS {baseline['is']:.2f}", flush=True)
     run_settings = {"cpu_minutes": args.cpu_minutes, "batch_size": args.batch_size, "lr": args.lr,
                     "ema_decay": args.ema_decay,
-                    "model_options": dict(_parse_option(o) for o in args.option) or None}
+                    "model_options": dict(parse_option(o) for o in args.option) or None}
     variants = args.variants or sorted(zoo.available_variants(), key=lambda v: (ORDER + (v,)).index(v))
     done = {_run_key(r) for r in runs if "error" not in r}
     default_settings = run_label("gan", {**run_settings, "cpu_minutes": DEFAULT_CPU_MINUTES}) == "gan"
