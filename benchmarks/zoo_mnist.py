@@ -474,7 +474,7 @@ def main(argv=None):
         print(markdown(runs, previous["baseline"], settings_out))
         return
     half_a, _ = real_halves()
-    _setup_scoring()
+    _setup_scoring(args.threads if args.workers == 1 else None)  # with one worker, this process trains
     baseline = previous.get("baseline") or score(half_a, _SCORING["evaluator"], _SCORING["classifier"])
     samples["real"] = half_a[:GRID_SAMPLES]
     print(f"real vs real: FID {baseline['fid']:.2f}, KID {baseline['kid']:.5f}, IS {baseline['is']:.2f}", flush=True)
