@@ -4,7 +4,9 @@ seeds. The scripts run as ``python benchmarks/NAME.py``, so this folder is on ``
 from __future__ import annotations
 
 import json
+import os
 import pathlib
+import platform
 
 import numpy as np
 
@@ -18,6 +20,16 @@ def load_results(json_path: pathlib.Path) -> dict:
     previous.setdefault("runs", [])
     previous.setdefault("settings", {})
     return previous
+
+
+def merge_results(runs, samples, folder: pathlib.Path, stem: str, run_key, load_samples):
+    """``(runs, samples)`` with the runs of ``folder/<stem>.json`` that ``runs`` lacks (by ``run_key``; failed
+    ones left out) and the samples of ``folder/<stem>_samples.npz`` (read by ``load_samples``, a path -> dict
+    function); on a clash the runs and samples already here win. For a sweep run into another folder."""
+    other = load_results(folder / f"{stem}.json")["runs"]
+    keys = {run_key(run) for run in runs}
+    merged = list(runs) + [run for run in other if run_key(run) not in keys and "error" not in run]
+    return merged, {**load_samples(folder / f"{stem}_samples.npz"), **samples}
 
 
 def parse_option(text: str) -> tuple[str, object]:
@@ -39,3 +51,21 @@ def mean_and_std(values) -> dict:
     if not finite.size:
         return {"mean": float("nan"), "std": float("nan")}
     return {"mean": float(finite.mean()), "std": float(finite.std())}
+
+
+def machine_description() -> str:
+    """The machine a benchmark ran on, e.g. ``x86_64, 2 CPU cores, AMD EPYC (family 25 model 1), avx2``: a CPU-time
+    budget buys different numbers of steps on different CPUs, so every run records it."""
+    fields = {}
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    description = f"{platform.machine()}, {os.cpu_count()} CPU cores"
+    if "model name" in fields:
+        description += f", {fields['model name']} (family {fields.get('cpu family', '?')} model {fields.get('model', '?')})"
+    flags = set(fields.get("flags", "").split())
+    vector = [name for name in ("avx512f", "avx512_bf16", "avx2") if name in flags]
+    return description + (f", {' '.join(vector)}" if vector else "")

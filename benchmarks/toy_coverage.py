@@ -43,7 +43,6 @@ import json
 import math
 import os
 import pathlib
-import platform
 import tempfile
 import time
 import traceback
@@ -58,7 +57,7 @@ from tfgan_zoo import data, pretrained, zoo  # noqa: E402
 from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
 from tfgan_zoo.visualization import compact_png  # noqa: E402
 from tfgan_zoo.training_callbacks import InstanceNoiseSchedule, LinearLearningRateDecay  # noqa: E402
-from _common import load_results, mean_and_std, parse_option  # noqa: E402
+from _common import load_results, machine_description, merge_results, mean_and_std, parse_option  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 MIXTURES = ("ring_of_8", "grid_of_25")
@@ -318,6 +317,10 @@ def _write(out, stem, runs, samples, settings):
     return rows
 
 
+def _load_samples(path):
+    return dict(np.load(path)) if path.exists() else {}
+
+
 def _finite_or_none(value):
     return value if not isinstance(value, float) or math.isfinite(value) else None  # JSON has no NaN
 
@@ -430,20 +433,15 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     previous = load_results(args.out / f"{stem}.json")
     runs = previous["runs"]
-    samples_path = args.out / f"{stem}_samples.npz"
-    samples = dict(np.load(samples_path)) if samples_path.exists() else {}
+    samples = _load_samples(args.out / f"{stem}_samples.npz")
     settings_out = {**previous.get("settings", {}), "steps": args.steps, "seeds": args.seeds,
                     "batch_size": args.batch_size, "eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED,
-                    "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "tensorflow": tf.__version__,
+                    "machine": machine_description(), "tensorflow": tf.__version__,
                     "keras": keras.__version__}
     if args.merge:
-        other = json.loads((args.merge / f"{stem}.json").read_text())["runs"]
-        keys = {_run_key(r) for r in runs}
-        runs += [r for r in other if _run_key(r) not in keys and "error" not in r]
-        other_samples = args.merge / f"{stem}_samples.npz"
-        if other_samples.exists():
-            samples = {**dict(np.load(other_samples)), **samples}
+        runs, samples = merge_results(runs, samples, args.merge, stem, _run_key, _load_samples)
     if args.report or args.merge:
+        settings_out["machine"] = previous["settings"].get("machine", "?")  # a report runs nothing here
         print(markdown(_write(args.out, stem, runs, samples, settings_out), settings_out))
         return
     if args.variants:

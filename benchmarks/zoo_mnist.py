@@ -37,6 +37,7 @@ Usage::
     python benchmarks/zoo_mnist.py --variants gan wgangp --lr 5e-4 # a tuned row, labelled, not shipped
     python benchmarks/zoo_mnist.py --quick                         # smoke run: 2 variants, 0.1 CPU-min, *_quick
     python benchmarks/zoo_mnist.py --report                        # rewrite table and figure from the JSON
+    python benchmarks/zoo_mnist.py --merge /tmp/sweep              # add another folder's runs (a parallel sweep)
     python benchmarks/zoo_mnist.py --refresh-manifest              # re-measure the shipped generators' FIDs
 """
 from __future__ import annotations
@@ -47,7 +48,6 @@ import json
 import multiprocessing
 import os
 import pathlib
-import platform
 import shutil
 import sys
 import tempfile
@@ -64,7 +64,7 @@ from tfgan_zoo import data, pretrained, zoo  # noqa: E402
 from tfgan_zoo.metrics import Evaluator  # noqa: E402
 from tfgan_zoo.metrics.features import mnist_classifier  # noqa: E402
 from tfgan_zoo.callbacks import InstanceNoiseSchedule, TimeBudget  # noqa: E402
-from _common import load_results, mean_and_std, parse_option  # noqa: E402
+from _common import load_results, machine_description, merge_results, mean_and_std, parse_option  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 IMAGE_SHAPE = (28, 28, 1)
@@ -176,7 +176,8 @@ def run_one(variant, seed, run_settings, jit_compile, stage_dir=None):
                 raise
             print(f"{label} seed {seed}: XLA failed ({type(error).__name__}), retrying without", flush=True)
             model, record = train(variant, seed, run_settings, False)
-        record = {**probe, **record, "tf_threads": tf.config.threading.get_intra_op_parallelism_threads() or None}
+        record = {**probe, **record, "tf_threads": tf.config.threading.get_intra_op_parallelism_threads() or None,
+                  "machine": machine_description()}
         images = model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
         record.update(score(images, _SCORING["evaluator"], _SCORING["classifier"]))
         if model.ema_generator is not None:
@@ -336,7 +337,9 @@ def markdown(runs, baseline, settings):
             f"{run['is']:.2f} | {run['precision']:.3f} | {run['recall']:.3f} | {run['max_class_deviation']:.3f} | "
             f"{run['classes_present']} | {'yes' if meets_targets(run, base_fid) else 'no'} |")
     lines += ["", f"CPU min: process CPU time of training, the compiling first step included (the budget excludes "
-              f"it). Machine: {settings['machine']}; TensorFlow {settings['tensorflow']}, Keras {settings['keras']}. "
+              f"it). A CPU-time budget buys a different number of steps on another CPU (compare *gen. steps*): each "
+              f"run records its machine in the JSON (runs of before December 2026 do not). Last machine: "
+              f"{settings['machine']}; TensorFlow {settings['tensorflow']}, Keras {settings['keras']}. "
               "Regenerate: `python benchmarks/zoo_mnist.py` (resumes; `--report` redraws from the JSON)."]
     return "\n".join(lines) + "\n"
 
@@ -445,6 +448,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smoke run: gan and lsgan, 0.1 CPU-min, *_quick, "
                                                               "not shipped")
     parser.add_argument("--report", action="store_true", help="only rewrite the table and figure from the JSON")
+    parser.add_argument("--merge", type=pathlib.Path, metavar="DIR",
+                        help="add the runs (and samples) of another results folder, then rewrite the report")
     parser.add_argument("--refresh-manifest", action="store_true",
                         help="only re-measure the recorded FID of the shipped generators (tfgan_zoo/pretrained)")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
@@ -467,9 +472,12 @@ def main(argv=None):
     settings_out = {**previous.get("settings", {}), "cpu_minutes": args.cpu_minutes, "seeds": args.seeds,
                     "batch_size": args.batch_size, "latent_dim": LATENT_DIM, "base_filters": BASE_FILTERS,
                     "eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED, "split_seed": SPLIT_SEED,
-                    "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "tensorflow": tf.__version__,
+                    "machine": machine_description(), "tensorflow": tf.__version__,
                     "keras": keras.__version__}
-    if args.report:
+    if args.merge:
+        runs, samples = merge_results(runs, samples, args.merge, stem, _run_key, _load_samples)
+    if args.report or args.merge:
+        settings_out["machine"] = previous["settings"].get("machine", "?")  # a report runs nothing here
         _write(args.out, stem, runs, previous["baseline"], samples, settings_out)
         print(markdown(runs, previous["baseline"], settings_out))
         return

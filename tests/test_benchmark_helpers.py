@@ -98,3 +98,18 @@ def test_toy_summary_needs_every_seed_to_cover_every_mode_for_the_target():
     assert row["all_modes_every_seed"] and not row["meets_target"]
     (row,) = toy_coverage.summarise([run(0, 0, 0.0), run(1, 8, 0.5)])  # no modes: its KL is NaN, left out
     assert row["reverse_kl"] == {"mean": 0.1, "std": 0.0}
+
+
+def test_merge_results_adds_the_other_folders_new_runs_and_keeps_its_own_on_a_clash(tmp_path):
+    other = [{"label": "gan", "seed": 0, "fid": 99.0}, {"label": "gan", "seed": 1, "fid": 40.0},
+             {"label": "wgan", "seed": 0, "error": "Traceback ..."}]
+    (tmp_path / "bench.json").write_text(json.dumps({"runs": other}))
+
+    def load_samples(path):
+        assert path == tmp_path / "bench_samples.npz"
+        return {"gan|0": "theirs", "gan|1": "theirs"}
+
+    runs, samples = _common.merge_results([{"label": "gan", "seed": 0, "fid": 30.0}], {"gan|0": "ours"}, tmp_path,
+                                          "bench", zoo_mnist._run_key, load_samples)
+    assert runs == [{"label": "gan", "seed": 0, "fid": 30.0}, {"label": "gan", "seed": 1, "fid": 40.0}]
+    assert samples == {"gan|0": "ours", "gan|1": "theirs"}
