@@ -65,7 +65,8 @@ def machine_description() -> str:
         pass
     description = f"{platform.machine()}, {os.cpu_count()} CPU cores"
     if "model name" in fields:
-        description += f", {fields['model name']} (family {fields.get('cpu family', '?')} model {fields.get('model', '?')})"
+        family, model = fields.get("cpu family", "?"), fields.get("model", "?")
+        description += f", {fields['model name']} (family {family} model {model})"
     flags = set(fields.get("flags", "").split())
     vector = [name for name in ("avx512f", "avx512_bf16", "avx2") if name in flags]
     return description + (f", {' '.join(vector)}" if vector else "")

@@ -255,7 +255,9 @@ def summarise(runs, baseline_fid):
             groups.setdefault(run["label"], []).append(run)
     rows = []
     for label, group in groups.items():
-        row = {"label": label, "variant": group[0]["variant"], "seeds": sorted(r["seed"] for r in group)}
+        group = sorted(group, key=lambda r: r["seed"])
+        row = {"label": label, "variant": group[0]["variant"], "seeds": [r["seed"] for r in group],
+               "generator_steps_by_seed": [r["generator_steps"] for r in group]}
         row.update({key: mean_and_std(r[key] for r in group) for key in SUMMARY_KEYS})
         row["classes_present_min"] = min(r["classes_present"] for r in group)
         row["seeds_meeting_targets"] = sum(meets_targets(r, baseline_fid) for r in group)
@@ -263,18 +265,19 @@ def summarise(runs, baseline_fid):
     return sorted(rows, key=_order_key)
 
 
-def _mean_std_cell(stat, digits=2, scale=1.0):
-    mean, std = scale * stat["mean"], scale * stat["std"]
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+def _mean_std_cell(stat, digits=2):
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
 
 
 def summary_table(rows):
-    """Markdown lines of the mean-over-seeds table (one row per label of :func:`summarise`)."""
-    lines = ["| variant | seeds | gen. steps | FID | KID | IS | precision | recall | max \\|f−0.1\\| "
+    """Markdown lines of the mean-over-seeds table (one row per label of :func:`summarise`); generator steps per
+    seed, since a CPU budget buys different numbers of them on different machines."""
+    lines = ["| variant | seeds | gen. steps by seed | FID | KID | IS | precision | recall | max \\|f−0.1\\| "
              "| classes (fewest) | seeds meeting target |", "|" + "---|" * 11]
     for row in rows:
+        steps = " / ".join(f"{n:,}" for n in row["generator_steps_by_seed"])
         lines.append(
-            f"| {row['label']} | {len(row['seeds'])} | {row['generator_steps']['mean']:,.0f} | "
+            f"| {row['label']} | {len(row['seeds'])} | {steps} | "
             f"{_mean_std_cell(row['fid'])} | {_mean_std_cell(row['kid'])} | {_mean_std_cell(row['is'])} | "
             f"{_mean_std_cell(row['precision'], 3)} | {_mean_std_cell(row['recall'], 3)} | "
             f"{_mean_std_cell(row['max_class_deviation'], 3)} | {row['classes_present_min']} | "

@@ -65,7 +65,8 @@ def test_zoo_mnist_summary_averages_seeds_and_counts_the_seeds_that_meet_the_tar
     assert wgangp["classes_present_min"] == 9 and wgangp["seeds_meeting_targets"] == 0
     assert wgangp["fid"] == {"mean": 80.0, "std": 10.0}
     table = zoo_mnist.summary_table(rows)
-    assert table[2] == ("| gan | 2 | 1,100 | 4.00 ± 1.00 | 0.40 ± 0.10 | 7.00 ± 0.00 | 0.500 ± 0.000 | "
+    assert gan["generator_steps_by_seed"] == [1000, 1200]
+    assert table[2] == ("| gan | 2 | 1,000 / 1,200 | 4.00 ± 1.00 | 0.40 ± 0.10 | 7.00 ± 0.00 | 0.500 ± 0.000 | "
                         "0.800 ± 0.000 | 0.020 ± 0.000 | 10 | 1/2 |")
 
 
@@ -76,7 +77,7 @@ def test_zoo_mnist_markdown_leads_with_the_mean_over_seeds_of_the_default_rows()
                 "classes_present": 10}
     text = zoo_mnist.markdown(runs, baseline, {"batch_size": 64, "machine": "test", "tensorflow": "x", "keras": "y"})
     summary, every_run = text.split("## Every run")
-    assert "| gan | 2 | 1,000 | 35.00 ± 5.00 |" in summary and "cpu_minutes=1.5" not in summary
+    assert "| gan | 2 | 1,000 / 1,000 | 35.00 ± 5.00 |" in summary and "cpu_minutes=1.5" not in summary
     assert "seeds 0, 1" in text
     assert every_run.count("| gan | ") == 2 and "| gan [cpu_minutes=1.5] | 0 |" in every_run
 
