@@ -341,7 +341,7 @@ def markdown(runs, baseline, settings):
             f"{run['classes_present']} | {'yes' if meets_targets(run, base_fid) else 'no'} |")
     lines += ["", f"CPU min: process CPU time of training, the compiling first step included (the budget excludes "
               f"it). A CPU-time budget buys a different number of steps on another CPU (compare *gen. steps*): each "
-              f"run records its machine in the JSON (runs of before December 2026 do not). Last machine: "
+              f"run records its machine in the JSON (the runs without one predate that field). Last machine: "
               f"{settings['machine']}; TensorFlow {settings['tensorflow']}, Keras {settings['keras']}. "
               "Regenerate: `python benchmarks/zoo_mnist.py` (resumes; `--report` redraws from the JSON)."]
     return "\n".join(lines) + "\n"
@@ -480,7 +480,9 @@ def main(argv=None):
     if args.merge:
         runs, samples = merge_results(runs, samples, args.merge, stem, _run_key, _load_samples)
     if args.report or args.merge:
-        settings_out["machine"] = previous["settings"].get("machine", "?")  # a report runs nothing here
+        # a report trains nothing: keep the settings the runs were made with, and name every seed they hold
+        settings_out = {**settings_out, **previous.get("settings", {})}
+        settings_out["seeds"] = sorted({run["seed"] for run in runs} | set(settings_out.get("seeds", ())))
         _write(args.out, stem, runs, previous["baseline"], samples, settings_out)
         print(markdown(runs, previous["baseline"], settings_out))
         return

@@ -114,3 +114,17 @@ def test_merge_results_adds_the_other_folders_new_runs_and_keeps_its_own_on_a_cl
                                           "bench", zoo_mnist._run_key, load_samples)
     assert runs == [{"label": "gan", "seed": 0, "fid": 30.0}, {"label": "gan", "seed": 1, "fid": 40.0}]
     assert samples == {"gan|0": "ours", "gan|1": "theirs"}
+
+
+def test_zoo_mnist_report_keeps_the_settings_the_runs_were_made_with_and_names_all_their_seeds(tmp_path):
+    baseline = {"fid": 1.6, "kid": 0.0, "is": 9.6, "precision": 0.9, "recall": 0.9, "max_class_deviation": 0.007,
+                "classes_present": 10}
+    settings = {"cpu_minutes": 10.0, "seeds": [0], "batch_size": 64, "machine": "the runs' machine",
+                "tensorflow": "x", "keras": "y"}
+    runs = [_mnist_run("gan", "gan", 0, 30.0), _mnist_run("gan", "gan", 1, 40.0)]
+    (tmp_path / "zoo_mnist.json").write_text(json.dumps({"settings": settings, "baseline": baseline, "runs": runs}))
+    zoo_mnist.main(["--report", "--out", str(tmp_path)])  # no --seeds, --cpu-minutes: the defaults must not win
+    written = json.loads((tmp_path / "zoo_mnist.json").read_text())
+    assert written["settings"]["machine"] == "the runs' machine" and written["settings"]["seeds"] == [0, 1]
+    assert written["runs"] == runs and written["summary"][0]["fid"] == {"mean": 35.0, "std": 5.0}
+    assert "seeds 0, 1" in (tmp_path / "zoo_mnist.md").read_text()
