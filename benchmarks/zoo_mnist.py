@@ -482,7 +482,7 @@ def main(argv=None):
     if args.report or args.merge:
         # a report trains nothing: keep the settings the runs were made with, and name every seed they hold
         settings_out = {**settings_out, **previous.get("settings", {})}
-        settings_out["seeds"] = sorted({run["seed"] for run in runs} | set(settings_out.get("seeds", ())))
+        settings_out["seeds"] = sorted({run["seed"] for run in runs})
         _write(args.out, stem, runs, previous["baseline"], samples, settings_out)
         print(markdown(runs, previous["baseline"], settings_out))
         return
