@@ -130,6 +130,16 @@ def _float32_output(x, activation):
 # --- Toy 2-D data ------------------------------------------------------------------------------------
 
 
+def _check_scale(builder, name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
+        raise ValueError(f"{builder}: {name}={value!r} must be a finite number > 0 (1 for none).")
+    return float(value)
+
+
+def _rescale(x, scale):
+    return x if scale == 1.0 else keras.layers.Rescaling(scale)(x)
+
+
 def _mlp(inputs, hidden_units, activation, spectral_normalization):
     x = inputs
     for units in hidden_units:
@@ -142,6 +152,7 @@ def mlp_generator(
     output_dim: int = 2,
     hidden_units: Sequence[int] = (128, 128, 128),
     activation: str = "relu",
+    output_scale: float = 1.0,
     name: str = "mlp_generator",
 ) -> keras.Model:
     """Fully connected generator for toy low-dimensional data.
@@ -154,6 +165,10 @@ def mlp_generator(
       output_dim: size of a sample. Default 2.
       hidden_units: width of each hidden layer. Default (128, 128, 128).
       activation: hidden activation. Default "relu".
+      output_scale: the linear output is multiplied by this (a ``Rescaling`` layer). With ``1 / s`` the
+        network works in units ``s`` times the data's, which a toy recipe uses to give points of small spread
+        (the ring of 8 has σ = 0.01) a larger scale inside the nets; pair it with the critic's
+        ``input_scale = s``. Default 1 (no layer).
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, latent_dim] -> [batch, output_dim]`` (linear output, float32).
@@ -164,7 +179,7 @@ def mlp_generator(
     hidden_units = _check_hidden_units(builder, hidden_units)
     z = keras.Input((latent_dim,), name="z")
     x = _mlp(z, hidden_units, activation, spectral_normalization=False)
-    x = keras.layers.Dense(output_dim)(x)
+    x = _rescale(keras.layers.Dense(output_dim)(x), _check_scale(builder, "output_scale", output_scale))
     return keras.Model(z, _float32_output(x, "linear"), name=name)
 
 
@@ -175,6 +190,7 @@ def mlp_discriminator(
     spectral_normalization: bool = False,
     activation: str = "relu",
     input_channels_multiplier: int = 1,
+    input_scale: float = 1.0,
     name: str = "mlp_discriminator",
 ) -> keras.Model:
     """Fully connected discriminator (critic) for toy low-dimensional data.
@@ -190,6 +206,8 @@ def mlp_discriminator(
       activation: hidden activation. Default "relu".
       input_channels_multiplier: PacGAN packing degree ``m``; the input has ``m * input_dim`` features.
         Default 1.
+      input_scale: the samples are multiplied by this before the first layer (a ``Rescaling`` layer; see
+        :func:`mlp_generator`'s ``output_scale``). Default 1 (no layer).
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, m * input_dim] -> [batch, output_units]`` (float32 scores).
@@ -200,7 +218,7 @@ def mlp_discriminator(
     _check_positive_int(builder, "input_channels_multiplier", input_channels_multiplier)
     hidden_units = _check_hidden_units(builder, hidden_units)
     samples = keras.Input((input_dim * input_channels_multiplier,), name="samples")
-    x = _mlp(samples, hidden_units, activation, spectral_normalization)
+    x = _mlp(_rescale(samples, _check_scale(builder, "input_scale", input_scale)), hidden_units, activation, spectral_normalization)
     x = _dense(output_units, spectral_normalization)(x)
     return keras.Model(samples, _float32_output(x, "linear"), name=name)
 

@@ -1,19 +1,26 @@
-"""The zoo's catalogue: every named variant with its class, options and default networks.
+"""The zoo's catalogue: every named variant with its class, options and default networks, and the runs built
+from the recipes of :mod:`tfgan_zoo.recipes`.
 
-``build(name, data_shape)`` returns a ready (uncompiled) model with networks suited to the data: MLPs for
-2-D toy points, DCGAN nets for 28/32/48/64 px images (or ResNet nets with ``family="resnet"``). The CLI,
-the benchmarks and the notebooks all build models through here, so a variant is added in one place.
+* ``build(name, data_shape)`` returns an uncompiled model with networks suited to the data: MLPs for 2-D toy
+  points, DCGAN nets for 28/32/48/64 px images (or ResNet nets with ``family="resnet"``).
+* ``build_run(name, data)`` returns a :class:`TrainingRun`: the model built and compiled from the variant's
+  recipe for that data, its callbacks (schedules), the dataset and ``fit``'s arguments. The CLI, the benchmarks,
+  the notebooks and the shipped generators all train through it, so a recipe is stated in one place.
 """
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import math
 from typing import Any, Callable, Dict
 
 from . import nets
+from . import recipes as recipes_lib
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
 from .models.sagan import SAGAN
 
-__all__ = ["Variant", "VARIANTS", "available_variants", "get_variant", "build", "build_networks"]
+__all__ = ["Variant", "VARIANTS", "IMAGE_ONLY_VARIANTS", "available_variants", "get_variant", "build",
+           "build_networks", "build_run", "TrainingRun", "paper_optimizers", "model_options"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,7 +61,7 @@ VARIANTS: Dict[str, Variant] = {
                       summary="Sphere GAN, geodesic moments on S^n (Park & Kwon 2019)"),
     "realness": Variant(RealnessGAN, {}, lambda o: {"output_units": o.get("num_outcomes", 20)},
                         summary="RealnessGAN, distributional critic with anchors (Xiangli 2020)"),
-    "sngan": Variant(SNGAN, {"setting": "cnn"}, lambda o: {"spectral_normalization": True},
+    "sngan": Variant(SNGAN, {}, lambda o: {"spectral_normalization": True},
                      summary="SNGAN, spectrally normalised critic, hinge loss (Miyato 2018)"),
     "gngan": Variant(GNGAN, {}, summary="GN-GAN, gradient-normalised critic (Wu 2021)"),
     # For images, SAGAN.image_network_options adds SN to the generator and self-attention at half the image side.
@@ -62,6 +69,59 @@ VARIANTS: Dict[str, Variant] = {
                      summary="SAGAN: SN in both nets, hinge, TTUR 4e-4/1e-4, self-attention (Zhang 2019)"),
     "unrolled": Variant(UnrolledGAN, {}, summary="unrolled GAN, k-step unrolled critic (Metz 2017)"),
 }
+
+
+# Variants whose defining part needs images; they have no toy recipe.
+IMAGE_ONLY_VARIANTS = {"sagan": "self-attention needs feature maps; on points SAGAN would be SN + hinge + TTUR"}
+
+# networks.kind -> (generator builder, discriminator builder)
+NETWORK_BUILDERS = {"mlp": (nets.mlp_generator, nets.mlp_discriminator),
+                    "dcgan": (nets.dcgan_generator, nets.dcgan_discriminator),
+                    "resnet": (nets.resnet_generator, nets.resnet_discriminator)}
+# builder arguments that follow from the data and the recipe's latent, not from networks.* options
+NETWORK_OPTIONS_SET_BY_ZOO = frozenset({"latent_dim", "output_dim", "input_dim", "image_size", "channels", "name"})
+# constructor arguments a recipe sets elsewhere (latent_*) or a run sets (seed)
+_MODEL_OPTIONS_SET_BY_RUN = frozenset({"self", "generator", "discriminator", "latent_dim", "latent_distribution",
+                                       "seed", "kwargs", "args"})
+
+
+def builder_options(builder):
+    """The keyword arguments a network builder of :mod:`tfgan_zoo.nets` takes."""
+    return tuple(inspect.signature(builder).parameters)
+
+
+def model_options(name):
+    """The constructor arguments a recipe's ``model`` may set for the variant ``name`` (its class and bases)."""
+    known = set()
+    for cls in get_variant(name).model_class.__mro__:
+        if "__init__" in vars(cls) and cls.__module__.startswith("tfgan_zoo"):
+            known |= set(inspect.signature(cls.__init__).parameters)
+    return frozenset(known - _MODEL_OPTIONS_SET_BY_RUN)
+
+
+def paper_optimizers(name, options=None):
+    """``{"d_optimizer", "g_optimizer"}``: the paper optimizers of variant ``name`` as ``keras.optimizers.get``
+    dicts, for the ``setting`` in ``options`` where the class has several (SNGAN, GN-GAN)."""
+    import copy
+
+    cls = get_variant(name).model_class
+    options = {**get_variant(name).model_options, **(options or {})}
+    settings = getattr(cls, "settings", None)
+    if settings:
+        setting = options.get("setting") or cls.default_setting
+        if setting not in settings:
+            raise recipes_lib.RecipeError(f"recipe model.setting={setting!r} is not a setting of {cls.__name__}; "
+                                          f"use one of {sorted(settings)}.")
+        chosen = (settings[setting]["d_optimizer"], settings[setting]["g_optimizer"])
+    else:
+        chosen = (cls.default_discriminator_optimizer, cls.default_generator_optimizer)
+    return {"d_optimizer": copy.deepcopy(chosen[0]), "g_optimizer": copy.deepcopy(chosen[1])}
+
+
+def canonical_variant_name(name):
+    """The catalogue's spelling of a variant name (case, '-' and '_' ignored); raises ValueError if unknown."""
+    variant = get_variant(name)
+    return next(key for key, value in VARIANTS.items() if value is variant)
 
 
 def available_variants():
@@ -129,3 +189,106 @@ def build(name, data_shape, latent_dim=None, family=None, network_options=None, 
         discriminator_options = {**extra.get("discriminator", {}), **discriminator_options}
     generator, discriminator = build_networks(data_shape, latent_dim, family, discriminator_options, generator_options)
     return variant.model_class(generator, discriminator, **options)
+
+
+@dataclasses.dataclass
+class TrainingRun:
+    """What :func:`build_run` returns: everything ``fit`` needs for one run of a recipe.
+
+    Attributes:
+      model: the variant, built and compiled from the recipe.
+      callbacks: the recipe's schedules as Keras callbacks (instance-noise annealing); add your own.
+      recipe: the resolved recipe (:func:`tfgan_zoo.recipes.resolve`), as a run folder's ``recipe.json`` keeps it.
+      dataset: the training data batched by the recipe (repeated), or None when ``data`` was a shape.
+      fit_kwargs: ``epochs`` and ``steps_per_epoch`` that train for ``recipe["steps"]`` generator steps.
+    """
+
+    model: Any
+    callbacks: list
+    recipe: dict
+    dataset: Any
+    fit_kwargs: dict
+
+    def fit(self, **kwargs):
+        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those."""
+        arguments = {**self.fit_kwargs, "callbacks": list(self.callbacks) + list(kwargs.pop("callbacks", []))}
+        return self.model.fit(self.dataset, **{**arguments, **kwargs})
+
+
+def _recipe_optimizer(spec, schedule, total_updates):
+    """A Keras optimizer from a recipe's ``{"class_name", "config"}``, its rate decayed linearly to 0 over
+    ``total_updates`` of its own iterations when ``schedule == "linear_decay"`` (in-graph: exact under
+    ``steps_per_execution`` and XLA, and saved with the optimizer)."""
+    import keras
+
+    from .training_callbacks import linear_decay
+
+    config = dict(spec["config"])
+    if schedule == "linear_decay":
+        config["learning_rate"] = linear_decay(float(config.get("learning_rate", 1e-3)), int(total_updates))
+    try:
+        return keras.optimizers.get({"class_name": spec["class_name"], "config": config})
+    except (ValueError, TypeError) as error:
+        raise recipes_lib.RecipeError(f"recipe optimizer {spec!r} is not a Keras optimizer: {error}") from None
+
+
+def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None, data_options=None):
+    """Builds one training run of variant ``name`` on ``data`` from its recipe.
+
+    Args:
+      name: a variant (:func:`available_variants`).
+      data: a dataset name of :func:`tfgan_zoo.data.load` (``"ring8"``, ``"mnist"``, ``"folder:PATH"``, ...), or
+        one sample's shape (then no dataset is built).
+      overrides: recipe keys to change (:func:`tfgan_zoo.recipes.resolve`), e.g. ``{"steps": 20000}``.
+      seed: seeds Keras (``keras.utils.set_random_seed``: the networks' initial weights), the model's random
+        stream and the data order; a run is a function of its recipe and seed.
+      recipe: a resolved recipe (e.g. a run folder's ``recipe.json``) to re-run instead of ``name``'s; its
+        variant must be ``name``. ``overrides`` still apply on top.
+      strategy: a ``tf.distribute`` strategy to build the model under (the current one when None).
+      data_options: more arguments for the data loader (e.g. ``{"image_size": 28}``).
+    Returns:
+      A :class:`TrainingRun`; ``run.fit()`` trains for the recipe's steps.
+    """
+    import keras
+    import tensorflow as tf
+
+    from . import data as data_lib
+    from .training_callbacks import InstanceNoiseSchedule
+
+    if isinstance(data, str):
+        data_options = dict(data_options or {})
+        shape = tuple(data_lib.image_shape(data, **data_options))
+    else:
+        shape, data_options = tuple(int(d) for d in data), None
+    family = recipes_lib.family_for_shape(shape)
+    if recipe is not None:
+        saved = dict(recipe)
+        if canonical_variant_name(saved.get("variant", name)) != canonical_variant_name(name):
+            raise recipes_lib.RecipeError(f"the recipe is for variant {saved.get('variant')!r}, not {name!r}.")
+        if saved.get("family", family) != family:
+            raise recipes_lib.RecipeError(f"the recipe is for the {saved.get('family')!r} family, but {data!r} "
+                                          f"is {family!r} data.")
+        base = {k: v for k, v in saved.items() if k not in ("variant", "family")}
+        overrides = recipes_lib.merge(base, overrides or {})
+    resolved = recipes_lib.resolve(name, family, overrides)
+    keras.utils.set_random_seed(seed)
+    networks = resolved["networks"]
+    with (strategy or tf.distribute.get_strategy()).scope():
+        model = build(resolved["variant"], shape, latent_dim=resolved["latent_dim"],
+                      family=None if networks["kind"] == "mlp" else networks["kind"],
+                      network_options={"generator": networks["generator"],
+                                       "discriminator": networks["discriminator"]},
+                      seed=seed, latent_distribution=resolved["latent_distribution"], **resolved["model"])
+        steps, schedule = resolved["steps"], resolved["lr_schedule"]
+        model.compile(d_optimizer=_recipe_optimizer(resolved["d_optimizer"], schedule, steps * model.n_critic),
+                      g_optimizer=_recipe_optimizer(resolved["g_optimizer"], schedule, steps),
+                      jit_compile=resolved["jit_compile"], steps_per_execution=resolved["steps_per_execution"])
+    callbacks = []
+    if model.instance_noise_enabled:  # Sønderby et al. anneal the noise; linearly to 0 here
+        callbacks.append(InstanceNoiseSchedule(max(1, round(resolved["instance_noise_anneal"] * steps))))
+    dataset = None
+    if data_options is not None:
+        dataset = data_lib.load(data, batch_size=resolved["batch_size"], seed=seed, repeat=True, **data_options)
+    per_epoch = min(resolved["steps_per_epoch"], steps)
+    return TrainingRun(model, callbacks, resolved, dataset,
+                       {"epochs": math.ceil(steps / per_epoch), "steps_per_epoch": per_epoch})

@@ -1,0 +1,326 @@
+"""Recipes: how each variant of the zoo is trained on each kind of data, as data.
+
+A variant (:mod:`tfgan_zoo.zoo`) is an objective; a *recipe* is everything else a run needs: networks and their
+options, the latent, the two optimizers, critic updates, batch size, schedules and the length of training.
+Recipes are written diff-only, in the spirit of StudioGAN's short YAML configs: a :data:`FAMILIES` entry holds
+the defaults of one kind of data, and :data:`RECIPES` holds what a variant changes on it. :func:`resolve` merges
+them (and any user overrides) into a full, validated recipe, the one a run folder keeps as ``recipe.json``.
+
+Families (:func:`family_for_shape` picks one from the data):
+
+* ``toy``: 2-D points (ring of 8, grid of 25); MLPs.
+* ``28px``: MNIST, or digits upscaled to 28 px; DCGAN-28 nets.
+* ``32px``: 32 px images (CIFAR-like); the SNGAN ResNet nets.
+* ``64px``: 48 and 64 px images; DCGAN nets.
+
+Fields of a resolved recipe (``--set key=value`` in the CLI; dotted keys reach into dicts):
+
+============================  =================================================================================
+``networks.kind``             ``mlp`` (points), ``dcgan`` or ``resnet`` (images)
+``networks.generator``        options of the generator builder in :mod:`tfgan_zoo.nets`
+``networks.discriminator``    options of the discriminator builder
+``latent_dim``                size of ``z``
+``latent_distribution``       ``normal`` or ``uniform``
+``model``                     constructor arguments of the variant's class (``n_critic``, ``penalty_weight``,
+                              ``ema_decay``, ``setting``, ...); the variant's defining ones are fixed
+``d_optimizer``/``g_optimizer``  ``{"class_name", "config"}`` as ``keras.optimizers.get`` takes them; a recipe
+                              gives only what differs from the variant's paper optimizer
+``lr_schedule``               ``constant`` or ``linear_decay`` (both rates to 0 at ``steps``, in-graph)
+``instance_noise_anneal``     fraction of ``steps`` over which instance noise falls linearly to 0
+``batch_size``                critic batch
+``steps``                     generator steps of a run
+``steps_per_epoch``           generator steps per Keras epoch (logs, grids and checkpoints per epoch)
+``steps_per_execution``       steps run per host call (Keras ``compile(steps_per_execution=...)``)
+``jit_compile``               XLA-compile the step
+``notes``                     why the recipe is what it is (free text)
+============================  =================================================================================
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import math
+
+__all__ = ["FAMILIES", "RECIPES", "RecipeError", "merge", "family_for_shape", "resolve", "recipe_diff", "parse_override",
+           "available_recipes", "FIELDS"]
+
+
+class RecipeError(ValueError):
+    """A recipe, or an override of one, names an unknown key or holds a value of the wrong kind."""
+
+
+# The families' defaults. Optimizers are None here: the variant's paper optimizer, which a recipe may amend.
+_BASE = {
+    "latent_distribution": "normal",
+    "model": {},
+    "d_optimizer": None,
+    "g_optimizer": None,
+    "lr_schedule": "constant",
+    "instance_noise_anneal": 0.5,
+    "steps_per_execution": 1,
+    "jit_compile": False,
+    "notes": "",
+}
+
+_TOY_NETS = {"hidden_units": [128, 128, 128]}
+
+FAMILIES = {
+    "toy": {
+        **_BASE,
+        "networks": {"kind": "mlp", "generator": dict(_TOY_NETS), "discriminator": dict(_TOY_NETS)},
+        "latent_dim": 16,
+        # lr 1e-3 decayed linearly to 0 and batch 512 took the standard GAN to 8/8 ring modes at 93 % HQ where the
+        # image papers' 2e-4 left most variants on one or two modes (benchmarks/results/toy_coverage.md)
+        "d_optimizer": {"config": {"learning_rate": 1e-3}},
+        "g_optimizer": {"config": {"learning_rate": 1e-3}},
+        "lr_schedule": "linear_decay",
+        "batch_size": 512,
+        "steps": 5000,
+        "steps_per_epoch": 500,
+        "steps_per_execution": 50,
+        "jit_compile": True,
+    },
+    "28px": {
+        **_BASE,
+        # base_filters 32 and latent 32 keep a step cheap on a CPU and a shipped generator at ~0.65 MB
+        "networks": {"kind": "dcgan", "generator": {"base_filters": 32}, "discriminator": {"base_filters": 32}},
+        "latent_dim": 32,
+        "batch_size": 64,
+        "steps": 6000,
+        "steps_per_epoch": 200,
+        "instance_noise_anneal": 0.2,
+        "jit_compile": True,
+    },
+    "32px": {
+        **_BASE,
+        "networks": {"kind": "resnet", "generator": {}, "discriminator": {}},
+        "latent_dim": 128,
+        "batch_size": 64,
+        "steps": 50000,
+        "steps_per_epoch": 1000,
+        "instance_noise_anneal": 0.2,
+    },
+    "64px": {
+        **_BASE,
+        "networks": {"kind": "dcgan", "generator": {"base_filters": 64}, "discriminator": {"base_filters": 64}},
+        "latent_dim": 128,
+        "batch_size": 64,
+        "steps": 50000,
+        "steps_per_epoch": 1000,
+        "instance_noise_anneal": 0.2,
+    },
+}
+
+FIELDS = tuple(FAMILIES["toy"])
+
+# What each variant changes on each family: only the differences. A variant absent from a family trains with
+# the family's defaults and its paper optimizer.
+RECIPES = {
+    "toy": {
+        "sngan": {"model": {"setting": "resnet"},
+                  "notes": "the ResNet setting's 5 critic updates; with 1 the ring collapses to one mode"},
+        "wgangp": {"model": {"penalty_weight": 0.1},
+                   "notes": "λ = 0.1 as in the WGAN-GP toy script (gan_toy.py)"},
+        "sphere": {"networks": {"discriminator": {"output_units": 16}},
+                   "notes": "a 16-wide sphere head: the paper's S^1024 is for images and is 4.5× slower on points"},
+        "realness": {"model": {"spectral_normalization": False},
+                     "notes": "a plain critic, as the official RealnessGAN toy script has"},
+    },
+    "28px": {
+        "sngan": {"model": {"setting": "cnn"}, "notes": "the paper's standard-CNN setting for DCGAN nets"},
+    },
+    "32px": {
+        "sngan": {"model": {"setting": "resnet"}, "lr_schedule": "linear_decay",
+                  "notes": "the paper's ResNet setting: 5 critic updates, lr decayed linearly to 0"},
+        "gngan": {"lr_schedule": "linear_decay"},
+    },
+    "64px": {},
+}
+
+
+def available_recipes():
+    """``{variant: [families]}`` for every variant of the zoo (every variant has a recipe in every family
+    whose networks it builds for; SAGAN's self-attention needs feature maps, so it has no ``toy`` recipe)."""
+    from . import zoo
+
+    return {variant: [family for family in FAMILIES if not (family == "toy" and variant in zoo.IMAGE_ONLY_VARIANTS)]
+            for variant in zoo.available_variants()}
+
+
+def family_for_shape(data_shape):
+    """The recipe family of data whose samples have shape ``data_shape``: ``toy`` for points, else by image side."""
+    shape = tuple(int(d) for d in data_shape)
+    if len(shape) == 1:
+        return "toy"
+    if len(shape) == 3 and shape[0] == shape[1]:
+        family = {28: "28px", 32: "32px", 48: "64px", 64: "64px"}.get(shape[0])
+        if family:
+            return family
+    raise RecipeError(f"no recipe family for data of shape {shape}: the zoo's networks take 2-D points or square "
+                      "images of side 28, 32, 48 or 64 (resize with image_size=...).")
+
+
+def merge(base, diff):
+    """``base`` with ``diff`` merged in: nested dicts merge key by key, anything else replaces."""
+    merged = copy.deepcopy(base)
+    for key, value in diff.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _unknown_key_error(key, known, where):
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return RecipeError(f"recipe key {where}{key!r} is unknown.{hint} Known keys: {', '.join(sorted(known))}.")
+
+
+def _check_keys(recipe):
+    for key in recipe:
+        if key not in FIELDS and key not in ("variant", "family"):
+            raise _unknown_key_error(key, FIELDS, "")
+    for key in recipe.get("networks", {}):
+        if key not in ("kind", "generator", "discriminator"):
+            raise _unknown_key_error(key, ("kind", "generator", "discriminator"), "networks.")
+
+
+def _positive_int(recipe, key):
+    value = recipe[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise RecipeError(f"recipe {key}={value!r} must be an integer >= 1.")
+
+
+def _validate(recipe, variant, family):
+    """Checks every field's kind and every option's name against what it configures; raises RecipeError."""
+    from . import zoo
+
+    for key in ("batch_size", "steps", "steps_per_epoch", "steps_per_execution", "latent_dim"):
+        _positive_int(recipe, key)
+    if recipe["lr_schedule"] not in ("constant", "linear_decay"):
+        raise RecipeError(f"recipe lr_schedule={recipe['lr_schedule']!r} must be 'constant' or 'linear_decay'.")
+    if recipe["latent_distribution"] not in ("normal", "uniform"):
+        raise RecipeError(f"recipe latent_distribution={recipe['latent_distribution']!r} must be 'normal' or "
+                          "'uniform'.")
+    if recipe["steps"] % min(recipe["steps_per_epoch"], recipe["steps"]):
+        raise RecipeError(f"recipe steps={recipe['steps']} is not a multiple of steps_per_epoch="
+                          f"{recipe['steps_per_epoch']}: a run trains whole epochs.")
+    anneal = recipe["instance_noise_anneal"]
+    if isinstance(anneal, bool) or not isinstance(anneal, (int, float)) or not 0 < anneal <= 1:
+        raise RecipeError(f"recipe instance_noise_anneal={anneal!r} must be a fraction of the steps in (0, 1].")
+    if not isinstance(recipe["jit_compile"], bool):
+        raise RecipeError(f"recipe jit_compile={recipe['jit_compile']!r} must be true or false.")
+    kind = recipe["networks"].get("kind")
+    builders = zoo.NETWORK_BUILDERS.get(kind)
+    if builders is None:
+        raise RecipeError(f"recipe networks.kind={kind!r} must be one of {sorted(zoo.NETWORK_BUILDERS)}.")
+    if (kind == "mlp") != (family == "toy"):
+        raise RecipeError(f"recipe networks.kind={kind!r} does not fit the {family!r} family: use 'mlp' for points "
+                          "and 'dcgan' or 'resnet' for images.")
+    for role, builder in zip(("generator", "discriminator"), builders):
+        options = recipe["networks"].get(role)
+        if not isinstance(options, dict):
+            raise RecipeError(f"recipe networks.{role} must be a dict of {builder.__name__} options.")
+        known = set(zoo.builder_options(builder)) - zoo.NETWORK_OPTIONS_SET_BY_ZOO
+        for key in options:
+            if key not in known:
+                raise _unknown_key_error(key, known, f"networks.{role}.")
+    if not isinstance(recipe["model"], dict):
+        raise RecipeError("recipe model must be a dict of the variant's constructor arguments.")
+    known = zoo.model_options(variant)
+    fixed = zoo.get_variant(variant).model_options
+    for key, value in recipe["model"].items():
+        if key not in known:
+            raise _unknown_key_error(key, known, "model.")
+        if key in fixed and fixed[key] != value:
+            raise RecipeError(f"recipe model.{key}={value!r}: {key}={fixed[key]!r} defines the variant {variant!r}; "
+                              "choose another variant instead.")
+    for role in ("d_optimizer", "g_optimizer"):
+        spec = recipe[role]
+        if not (isinstance(spec, dict) and isinstance(spec.get("class_name"), str)
+                and isinstance(spec.get("config"), dict)) or set(spec) - {"class_name", "config"}:
+            raise RecipeError(f"recipe {role} must be {{'class_name': ..., 'config': {{...}}}}, as "
+                              f"keras.optimizers.get takes it; got {spec!r}.")
+
+
+def resolve(variant, family, overrides=None):
+    """The full recipe of ``variant`` on ``family``: the family's defaults, the variant's differences, the paper
+    optimizers where a recipe does not replace them, then ``overrides`` (a dict of recipe keys; nested dicts
+    merge). Validated; raises :class:`RecipeError` naming the bad key.
+
+    Args:
+      variant: a zoo variant name (:func:`tfgan_zoo.zoo.available_variants`).
+      family: ``toy``, ``28px``, ``32px`` or ``64px`` (see :func:`family_for_shape`).
+      overrides: recipe keys to change, e.g. ``{"steps": 20000, "model": {"n_critic": 2}}``.
+    Returns:
+      A dict with every field of :data:`FIELDS`, plus ``variant`` and ``family``.
+    """
+    from . import zoo
+
+    name = zoo.canonical_variant_name(variant)
+    if family not in FAMILIES:
+        raise RecipeError(f"recipe family {family!r} is unknown; use one of {sorted(FAMILIES)}.")
+    if family == "toy" and name in zoo.IMAGE_ONLY_VARIANTS:
+        raise RecipeError(f"{name} has no toy recipe: {zoo.IMAGE_ONLY_VARIANTS[name]}.")
+    overrides = dict(overrides or {})
+    for key in ("variant", "family"):
+        if key in overrides and overrides.pop(key) not in (name, family):
+            raise RecipeError(f"recipe {key} cannot be overridden; pick the variant and data instead.")
+    _check_keys(overrides)
+    recipe = merge(FAMILIES[family], RECIPES[family].get(name, {}))
+    model_options = merge(recipe["model"], overrides.get("model", {}))
+    paper = zoo.paper_optimizers(name, model_options)
+    for role in ("d_optimizer", "g_optimizer"):
+        recipe[role] = merge(paper[role], recipe[role] or {})
+    recipe = merge(recipe, overrides)
+    recipe = {"variant": name, "family": family, **recipe}
+    _validate(recipe, name, family)
+    return recipe
+
+
+def recipe_diff(recipe):
+    """The keys of a resolved ``recipe`` that differ from its family's defaults with the paper optimizers."""
+    from . import zoo
+
+    plain = merge(FAMILIES[recipe["family"]], {})
+    paper = zoo.paper_optimizers(recipe["variant"], recipe["model"])
+    for role in ("d_optimizer", "g_optimizer"):
+        plain[role] = merge(paper[role], FAMILIES[recipe["family"]][role] or {})
+
+    def diff(a, b):
+        out = {}
+        for key, value in a.items():
+            if isinstance(value, dict) and isinstance(b.get(key), dict):
+                inner = diff(value, b[key])
+                if inner:
+                    out[key] = inner
+            elif b.get(key, object()) != value:
+                out[key] = value
+        return out
+
+    return diff({k: v for k, v in recipe.items() if k not in ("variant", "family")}, plain)
+
+
+def parse_override(text):
+    """``key=value`` (``--set``) as a nested dict: ``model.n_critic=2`` -> ``{"model": {"n_critic": 2}}``.
+
+    The value is read as JSON (numbers, true/false, null, lists, dicts); anything else is a string.
+    """
+    key, equals, value = str(text).partition("=")
+    if not equals or not key.strip():
+        raise RecipeError(f"--set {text!r}: use KEY=VALUE, e.g. --set steps=20000 or --set model.n_critic=2.")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    if isinstance(parsed, float) and not math.isfinite(parsed):
+        raise RecipeError(f"--set {text!r}: the value must be finite.")
+    path = [part.strip() for part in key.split(".")]
+    if any(not part for part in path):
+        raise RecipeError(f"--set {text!r}: empty part in the key {key!r}.")
+    nested = parsed
+    for part in reversed(path):
+        nested = {part: nested}
+    return nested
