@@ -1,6 +1,9 @@
-"""The ``tfgan-zoo`` command line: ``train``, ``sample``, ``evaluate``, ``export``, ``variants``.
+"""The ``tfgan-zoo`` command line: ``train``, ``recipes``, ``sample``, ``evaluate``, ``export``, ``variants``.
 
     tfgan-zoo train gan --data mnist --minutes 8          # progress bar, grids, metrics, export
+    tfgan-zoo recipes                                     # every variant's recipes; `recipes sngan --data ring8`
+    tfgan-zoo train sngan --data ring8 --set steps=20000  # the toy recipe with one field changed
+    tfgan-zoo train sngan --data ring8 --recipe runs/sngan-ring8/recipe.json --out runs/again   # re-run a run
     tfgan-zoo sample runs/gan-mnist/generator --num 64 --out grid.png
     tfgan-zoo sample --pretrained gan_mnist --out grid.png  # a generator shipped with tfgan_zoo
     tfgan-zoo sample --pretrained gan_ring --num 2500 --out ring.png  # a toy one: a scatter plot of 2-D points
@@ -32,27 +35,44 @@ def build_parser():
     parser = argparse.ArgumentParser(prog="tfgan-zoo", description="Train, sample and export GANs of the tfgan_zoo.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    train = commands.add_parser("train", help="train a variant on a dataset")
+    train = commands.add_parser("train", help="train a variant on a dataset with its recipe")
     train.add_argument("variant", nargs="?", default="gan", help="variant name (see `tfgan-zoo variants`); default gan")
     train.add_argument("--data", default="mnist", help="ring8, grid25, mnist, digits, folder:PATH, tfds:NAME")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                       help="change a field of the recipe, e.g. --set steps=20000 --set model.n_critic=2 "
+                       "--set d_optimizer.config.learning_rate=1e-3 (repeatable; `tfgan-zoo recipes VARIANT` lists "
+                       "the fields)")
+    train.add_argument("--recipe", default=None, metavar="PATH",
+                       help="train from a recipe.json that an earlier run wrote (its variant and data kind)")
     train.add_argument("--image-size", type=int, default=None, help="resize images to this side (digits: 28)")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--epochs", type=int, default=None, help="epochs (default: 1000 under --minutes, else 10)")
+    train.add_argument("--steps", type=int, default=None, help="generator steps (the recipe's `steps`)")
+    train.add_argument("--batch-size", type=int, default=None, help="critic batch (the recipe's `batch_size`)")
+    train.add_argument("--epochs", type=int, default=None,
+                       help="epochs of `steps_per_epoch` steps (default: the recipe's steps / steps_per_epoch)")
     train.add_argument("--minutes", type=float, default=None, help="wall-clock budget; stops training after it")
-    train.add_argument("--steps-per-epoch", type=int, default=None)
-    train.add_argument("--latent-dim", type=int, default=None)
-    train.add_argument("--family", choices=["dcgan", "resnet"], default=None, help="network family for images")
+    train.add_argument("--steps-per-epoch", type=int, default=None, help="the recipe's `steps_per_epoch`")
+    train.add_argument("--latent-dim", type=int, default=None, help="the recipe's `latent_dim`")
+    train.add_argument("--family", choices=["dcgan", "resnet"], default=None,
+                       help="network family for images (the recipe's `networks.kind`)")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--jit", action=argparse.BooleanOptionalAction, default=False, help="XLA-compile the step")
-    train.add_argument("--ema", type=float, default=None, help="generator EMA decay, e.g. 0.999")
+    train.add_argument("--jit", action=argparse.BooleanOptionalAction, default=None,
+                       help="XLA-compile the step (the recipe's `jit_compile`)")
+    train.add_argument("--ema", type=float, default=None, help="generator EMA decay, e.g. 0.999 (`model.ema_decay`)")
     train.add_argument("--devices", type=int, default=1,
                        help="data-parallel replicas (tf.distribute.MirroredStrategy): the first N GPUs, or N logical "
-                       "CPU devices when fewer GPUs are visible; --batch-size stays the global batch, split across "
+                       "CPU devices when fewer GPUs are visible; the batch size stays the global batch, split across "
                        "replicas, and losses and penalties are scaled to the global-batch mean (default 1)")
     train.add_argument("--mixed-precision", choices=["off", "mixed_bfloat16", "mixed_float16"], default="off")
     train.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids")
     train.add_argument("--out", default=None, help="output directory (default runs/VARIANT-DATA)")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+
+    recipes = commands.add_parser("recipes", help="list the recipes, or print one resolved (JSON)")
+    recipes.add_argument("variant", nargs="?", help="a variant: print its recipe for --data, resolved")
+    recipes.add_argument("--data", default=None, help="the data (ring8, mnist, ...) or a family (toy, 28px, 32px, "
+                         "64px); default: every family of the variant")
+    recipes.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                         help="show the recipe with these changes (as `train --set`)")
 
     sample = commands.add_parser("sample", help="draw samples from an exported generator")
     sample.add_argument("generator", nargs="?", help="SavedModel directory written by train/export")
@@ -84,20 +104,6 @@ def build_parser():
     return parser
 
 
-def _load_data(args):
-    from . import data
-
-    options = {"batch_size": args.batch_size, "seed": args.seed}
-    if args.image_size:
-        options["image_size"] = args.image_size
-    elif args.data == "digits":
-        options["image_size"] = 28  # 8x8 digits upsampled to the smallest DCGAN size
-    try:
-        return data.load(args.data, **options)
-    except (ValueError, FileNotFoundError, data.DatasetNotAvailableError) as error:
-        raise UsageError(str(error)) from None
-
-
 def _strategy(devices):
     import tensorflow as tf
 
@@ -113,63 +119,139 @@ def _strategy(devices):
     return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")[:devices]])
 
 
-def train(args):
-    import keras
+_POSITIVE_TRAIN_OPTIONS = ("steps", "batch_size", "epochs", "steps_per_epoch", "latent_dim", "image_size",
+                           "grid_every")
 
-    from . import zoo
-    from .callbacks import SampleGrid, TimeBudget
-    from .checkpointing import NonFiniteLossError, NonFiniteLossGuard
+
+def _recipe_overrides(args):
+    """The recipe fields that ``train``'s options change: ``--set`` first, then the named shortcuts."""
+    from . import recipes
+
+    for option in _POSITIVE_TRAIN_OPTIONS:
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise UsageError(f"--{option.replace('_', '-')} {value}: must be at least 1.")
+    if args.minutes is not None and not args.minutes > 0:
+        raise UsageError(f"--minutes {args.minutes}: the budget must be more than 0 minutes.")
+    overrides = {}
+    for text in args.overrides:
+        overrides = recipes.merge(overrides, recipes.parse_override(text))
+    shortcuts = {"steps": args.steps, "batch_size": args.batch_size, "steps_per_epoch": args.steps_per_epoch,
+                 "latent_dim": args.latent_dim, "jit_compile": args.jit,
+                 "networks": {"kind": args.family} if args.family else None,
+                 "model": {"ema_decay": args.ema} if args.ema is not None else None}
+    return recipes.merge(overrides, {key: value for key, value in shortcuts.items() if value is not None})
+
+
+def _read_recipe(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            recipe = json.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"--recipe {path}: no such file; pass the recipe.json of an earlier run.") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise UsageError(f"--recipe {path}: not a readable JSON recipe ({error}).") from None
+    if not isinstance(recipe, dict) or "variant" not in recipe:
+        raise UsageError(f"--recipe {path}: not a recipe (a JSON object with a 'variant'), as train writes them.")
+    return recipe
+
+
+def build_training(args, strategy=None):
+    """The :class:`tfgan_zoo.zoo.TrainingRun` that ``tfgan-zoo train`` runs for ``args`` (built by
+    :func:`tfgan_zoo.zoo.build_run` from the variant's recipe, as the benchmarks build theirs)."""
+    from . import data, recipes, zoo
 
     try:
         zoo.get_variant(args.variant)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    out = args.out or os.path.join("runs", f"{args.variant}-{args.data.replace(':', '_').replace('/', '_')}")
-    if os.path.exists(os.path.join(out, "model.keras")) and not args.resume:
-        raise UsageError(f"{out} already holds a finished run; pass --out NEW_DIR, or --resume to continue it.")
-    os.makedirs(out, exist_ok=True)
-    keras.utils.set_random_seed(args.seed)  # the networks' initial weights too: a run is a function of --seed
-    strategy = _strategy(args.devices)
-    if args.mixed_precision != "off":
-        keras.mixed_precision.set_global_policy(args.mixed_precision)
-    dataset = _load_data(args)
-    data_shape = dataset.element_spec.shape[1:]
-    with strategy.scope():
-        model = zoo.build(args.variant, data_shape, latent_dim=args.latent_dim, family=args.family, seed=args.seed,
-                          ema_decay=args.ema)
-        model.compile(jit_compile=args.jit)
-    epochs = args.epochs or (1000 if args.minutes else 10)
+    data_options = {}
+    if args.image_size:
+        data_options["image_size"] = args.image_size
+    elif args.data == "digits":
+        data_options["image_size"] = 28  # 8x8 digits upsampled to the smallest DCGAN size
+    recipe = _read_recipe(args.recipe) if args.recipe else None
+    try:
+        return zoo.build_run(args.variant, args.data, _recipe_overrides(args), seed=args.seed, recipe=recipe,
+                             strategy=strategy, data_options=data_options)
+    except (recipes.RecipeError, ValueError, FileNotFoundError, data.DatasetNotAvailableError) as error:
+        raise UsageError(str(error)) from None
+
+
+def _fit_in(out, run, args):
+    """Trains ``run`` for ``train`` with the CLI's callbacks, writing into the run folder ``out``; returns
+    ``(history, sample-grid callback, seconds)``."""
+    import keras
+
+    from .callbacks import SampleGrid, TimeBudget
+    from .checkpointing import NonFiniteLossError, NonFiniteLossGuard
+
+    with open(os.path.join(out, "recipe.json"), "w", encoding="utf-8") as f:
+        json.dump(run.recipe, f, indent=2)
+    grids = SampleGrid(os.path.join(out, "samples"), every_n_epochs=args.grid_every, seed=args.seed,
+                       log_dir=os.path.join(out, "logs"))
     callbacks = [
-        SampleGrid(os.path.join(out, "samples"), every_n_epochs=args.grid_every, seed=args.seed,
-                   log_dir=os.path.join(out, "logs")),
+        # First, so that a NaN/Inf step raises before any callback writes the broken state (NonFiniteLossError).
+        NonFiniteLossGuard(),
+        grids,
         keras.callbacks.CSVLogger(os.path.join(out, "metrics.csv"), append=args.resume),
         keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
     ]
-    # First, so that a NaN/Inf step raises before any callback writes the broken state (NonFiniteLossError).
-    callbacks.insert(0, NonFiniteLossGuard())
-    budget = TimeBudget(args.minutes) if args.minutes else None
-    if budget:
-        callbacks.append(budget)
+    if args.minutes:
+        callbacks.append(TimeBudget(args.minutes))
     start = time.perf_counter()
     try:
-        history = model.fit(dataset, epochs=epochs, steps_per_epoch=args.steps_per_epoch, callbacks=callbacks,
-                            verbose=1)
+        history = run.fit(epochs=args.epochs or run.fit_kwargs["epochs"], callbacks=callbacks, verbose=1)
     except NonFiniteLossError as error:
         raise TrainingDiverged(f"{error} The backup in {os.path.join(out, 'backup')} holds the last good epoch.") \
             from None
-    seconds = time.perf_counter() - start
+    return history, grids, time.perf_counter() - start
+
+
+def train(args):
+    import keras
+
+    out = args.out or os.path.join("runs", f"{args.variant}-{args.data.replace(':', '_').replace('/', '_')}")
+    if os.path.exists(os.path.join(out, "model.keras")) and not args.resume:
+        raise UsageError(f"{out} already holds a finished run; pass --out NEW_DIR, or --resume to continue it.")
+    recipe_path = os.path.join(out, "recipe.json")
+    if args.resume and os.path.exists(recipe_path):
+        from . import zoo
+
+        saved = _read_recipe(recipe_path)
+        if saved["variant"] != zoo.canonical_variant_name(args.variant):
+            raise UsageError(f"--resume: {out} holds a {saved['variant']!r} run, not {args.variant!r}; resume it as "
+                             f"`tfgan-zoo train {saved['variant']} --resume --out {out}`.")
+        args.recipe = args.recipe or recipe_path
+    _recipe_overrides(args)  # bad options fail before the strategy, the data or a run folder exist
+    strategy = _strategy(args.devices)
+    if args.mixed_precision != "off":
+        keras.mixed_precision.set_global_policy(args.mixed_precision)
+    run = build_training(args, strategy)
+    model, recipe = run.model, run.recipe
+    created = not os.path.exists(out)
+    os.makedirs(out, exist_ok=True)
+    try:
+        history, grids, seconds = _fit_in(out, run, args)
+    except BaseException:
+        if created and not os.path.exists(os.path.join(out, "backup")):  # nothing to keep: no folder left behind
+            import shutil
+
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     model.save(os.path.join(out, "model.keras"))
     model.export_generator(os.path.join(out, "generator"))
-    summary = {"variant": args.variant, "data": args.data, "seed": args.seed, "seconds": round(seconds, 1),
-               "generator_steps": int(model.generator_steps.numpy()), "epochs_run": len(history.epoch),
+    summary = {"variant": recipe["variant"], "data": args.data, "seed": args.seed, "recipe": recipe,
+               "seconds": round(seconds, 1), "generator_steps": int(model.generator_steps.numpy()),
+               "epochs_run": len(history.epoch),
                "final": {k: float(v[-1]) for k, v in history.history.items()},
                "history": {k: [float(x) for x in v] for k, v in history.history.items()},
-               "sample_grid": callbacks[1].last_path}
+               "sample_grid": grids.last_path}
     summary.update(_score(model, args))
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(summary, f, indent=2)
     print(f"Done in {seconds / 60:.1f} min: {summary['generator_steps']} generator steps. Samples: "
-          f"{callbacks[1].last_path}; metrics: {os.path.join(out, 'metrics.json')}; generator: "
+          f"{grids.last_path}; metrics: {os.path.join(out, 'metrics.json')}; recipe: {recipe_path}; generator: "
           f"{os.path.join(out, 'generator')}")
     return 0
 
@@ -257,6 +339,47 @@ def export(args):
     return 0
 
 
+def _family_of(data_name):
+    from . import data, recipes
+
+    if data_name in recipes.FAMILIES:
+        return data_name
+    try:
+        return recipes.family_for_shape(data.image_shape(data_name, image_size=28 if data_name == "digits" else None))
+    except (ValueError, FileNotFoundError) as error:
+        raise UsageError(f"--data {data_name}: {error}") from None
+
+
+def show_recipes(args):
+    from . import recipes, zoo
+
+    try:
+        overrides = {}
+        for text in args.overrides:
+            overrides = recipes.merge(overrides, recipes.parse_override(text))
+        if args.variant is None:
+            if overrides:
+                raise UsageError("--set needs a VARIANT: `tfgan-zoo recipes VARIANT --data D --set KEY=VALUE`.")
+            print("Recipes (variant: families; fields that differ from the family's defaults). "
+                  "`tfgan-zoo recipes VARIANT --data D` prints one resolved.")
+            for variant, families in recipes.available_recipes().items():
+                if args.data and _family_of(args.data) not in families:
+                    continue
+                shown = [args.data and _family_of(args.data)] if args.data else families
+                for family in shown:
+                    diff = recipes.recipe_diff(recipes.resolve(variant, family))
+                    diff.pop("notes", None)
+                    print(f"{variant:16s} {family:5s} {json.dumps(diff) if diff else '(family defaults)'}")
+            return 0
+        variant = zoo.canonical_variant_name(args.variant)
+        families = [_family_of(args.data)] if args.data else recipes.available_recipes()[variant]
+        resolved = [recipes.resolve(variant, family, overrides) for family in families]
+    except (recipes.RecipeError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    print(json.dumps(resolved[0] if len(resolved) == 1 else resolved, indent=2))
+    return 0
+
+
 def variants(args):
     from . import zoo
 
@@ -267,7 +390,7 @@ def variants(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    command = {"train": train, "sample": sample, "evaluate": evaluate, "export": export,
+    command = {"train": train, "recipes": show_recipes, "sample": sample, "evaluate": evaluate, "export": export,
                "variants": variants}[args.command]
     try:
         return command(args)
