@@ -51,7 +51,7 @@ def test_a_recipe_states_only_what_differs_and_resolves_over_the_paper_optimizer
 
 @pytest.mark.parametrize("variant", ["sngan", "sphere", "realness", "wgangp", "hinge", "pacgan"])
 def test_toy_recipes_keep_the_variants_defining_objective(variant):
-    model = zoo.build_run(variant, (2,), TINY).model
+    model = zoo.build_run(variant, "ring8", TINY).model
     if variant == "sngan":
         unnormalised, normalised = layers_without_spectral_normalization(model.discriminator)
         assert not unnormalised and normalised
@@ -108,6 +108,25 @@ def test_family_follows_the_data_shape():
         "toy", "28px", "32px", "64px", "64px"]
     with pytest.raises(recipes.RecipeError, match="side 28, 32, 48 or 64"):
         recipes.family_for_shape((16, 16, 1))
+
+
+def test_point_scale_puts_the_data_at_the_recipes_rms_norm_inside_the_nets():
+    from tfgan_zoo import data
+
+    run = zoo.build_run("gan", "grid25", _tiny({"point_scale": 2.0}), seed=4)
+    first = next(iter(data.toy_mixture("grid25", batch_size=16, seed=4, repeat=True))).numpy()
+    factor = 2.0 / np.sqrt(np.mean(np.sum(first.astype(np.float64) ** 2, axis=1)))
+    assert factor == pytest.approx(2.0 / 4.0, rel=0.2)  # the grid's RMS norm is 4
+    into_critic = [layer for layer in run.model.discriminator.layers if isinstance(layer, keras.layers.Rescaling)]
+    out_of_generator = [layer for layer in run.model.generator.layers if isinstance(layer, keras.layers.Rescaling)]
+    assert into_critic[0].scale == pytest.approx(factor, rel=1e-6)
+    assert out_of_generator[0].scale == pytest.approx(1 / factor, rel=1e-6)
+    raw = zoo.build_run("gan", "grid25", _tiny({"point_scale": None}), seed=4).model
+    assert not any(isinstance(layer, keras.layers.Rescaling) for layer in raw.discriminator.layers)
+    with pytest.raises(recipes.RecipeError, match="point_scale scales the nets to the data"):
+        zoo.build_run("gan", (2,), TINY)
+    with pytest.raises(recipes.RecipeError, match="point_scale=0 must be a number > 0"):
+        recipes.resolve("gan", "toy", {"point_scale": 0})
 
 
 def test_linear_decay_runs_in_graph_on_each_optimizers_own_iterations():

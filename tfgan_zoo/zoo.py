@@ -232,6 +232,28 @@ def _recipe_optimizer(spec, schedule, total_updates):
         raise recipes_lib.RecipeError(f"recipe optimizer {spec!r} is not a Keras optimizer: {error}") from None
 
 
+def _with_point_scale(recipe, dataset):
+    """The recipe's ``networks`` with the generator's ``output_scale`` and the critic's ``input_scale`` that put
+    the data at the recipe's ``point_scale`` RMS norm, measured on the dataset's first batch."""
+    import numpy as np
+
+    networks = recipes_lib.merge(recipe["networks"], {})
+    if recipe["point_scale"] is None:
+        return networks
+    if dataset is None:
+        raise recipes_lib.RecipeError("recipe point_scale scales the nets to the data: pass a dataset name as data, "
+                                      "or --set point_scale=null to keep the data's own units.")
+    first = next(iter(dataset))
+    points = np.asarray(first[0] if isinstance(first, (tuple, list)) else first, dtype=np.float64)
+    rms = float(np.sqrt(np.mean(np.sum(points.reshape(len(points), -1) ** 2, axis=1))))
+    if not rms > 0:
+        raise ValueError("the data's first batch is all zeros: point_scale cannot be measured; use null.")
+    factor = float(np.float32(recipe["point_scale"] / rms))
+    networks["generator"] = {"output_scale": 1.0 / factor, **networks["generator"]}
+    networks["discriminator"] = {"input_scale": factor, **networks["discriminator"]}
+    return networks
+
+
 def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None, data_options=None):
     """Builds one training run of variant ``name`` on ``data`` from its recipe.
 
@@ -271,8 +293,11 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
         base = {k: v for k, v in saved.items() if k not in ("variant", "family")}
         overrides = recipes_lib.merge(base, overrides or {})
     resolved = recipes_lib.resolve(name, family, overrides)
-    keras.utils.set_random_seed(seed)
-    networks = resolved["networks"]
+    keras.utils.set_random_seed(seed)  # first: tf.data's shuffle order depends on the global seed too
+    dataset = None
+    if data_options is not None:
+        dataset = data_lib.load(data, batch_size=resolved["batch_size"], seed=seed, repeat=True, **data_options)
+    networks = _with_point_scale(resolved, dataset)
     with (strategy or tf.distribute.get_strategy()).scope():
         model = build(resolved["variant"], shape, latent_dim=resolved["latent_dim"],
                       family=None if networks["kind"] == "mlp" else networks["kind"],
@@ -286,9 +311,6 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
     callbacks = []
     if model.instance_noise_enabled:  # Sønderby et al. anneal the noise; linearly to 0 here
         callbacks.append(InstanceNoiseSchedule(max(1, round(resolved["instance_noise_anneal"] * steps))))
-    dataset = None
-    if data_options is not None:
-        dataset = data_lib.load(data, batch_size=resolved["batch_size"], seed=seed, repeat=True, **data_options)
     per_epoch = min(resolved["steps_per_epoch"], steps)
     return TrainingRun(model, callbacks, resolved, dataset,
                        {"epochs": math.ceil(steps / per_epoch), "steps_per_epoch": per_epoch})
