@@ -60,16 +60,16 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfgan_zoo import data, pretrained, zoo  # noqa: E402
+from tfgan_zoo import data, pretrained, recipes, zoo  # noqa: E402
 from tfgan_zoo.metrics import Evaluator  # noqa: E402
 from tfgan_zoo.metrics.features import mnist_classifier  # noqa: E402
-from tfgan_zoo.callbacks import InstanceNoiseSchedule, TimeBudget  # noqa: E402
+from tfgan_zoo.callbacks import TimeBudget  # noqa: E402
 from _common import load_results, machine_description, merge_results, mean_and_std, parse_option  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 IMAGE_SHAPE = (28, 28, 1)
-LATENT_DIM = 32  # 32 rather than 128 keeps each shipped generator at ~0.65 MB (the Dense projection dominates)
-BASE_FILTERS = 32
+LATENT_DIM = recipes.FAMILIES["28px"]["latent_dim"]  # the recipes' nets, for the report
+BASE_FILTERS = recipes.FAMILIES["28px"]["networks"]["generator"]["base_filters"]
 DEFAULT_BATCH = 64
 DEFAULT_CPU_MINUTES = 10.0  # the issue's 'about 10 minutes' per variant
 EMA_DECAY, EMA_START = 0.995, 200  # --ema-decay: a ~200-step average suits runs of a few thousand steps
@@ -112,38 +112,42 @@ def run_label(variant, settings):
     return variant + (f" [{', '.join(changed)}]" if changed else "")
 
 
-def build_model(variant, seed, settings):
-    """The zoo's ``variant`` with the benchmark's DCGAN-28 networks (and generator EMA if asked), seeded."""
-    width = {"base_filters": BASE_FILTERS}
-    ema = settings["ema_decay"]
-    return zoo.build(variant, IMAGE_SHAPE, latent_dim=LATENT_DIM, network_options={"generator": width,
-                                                                                    "discriminator": width},
-                     seed=seed, ema_decay=ema, ema_start=EMA_START if ema else 0, **(settings["model_options"] or {}))
+def recipe_overrides(settings, jit_compile):
+    """The benchmark's settings as changes to the variant's ``28px`` recipe (:mod:`tfgan_zoo.recipes`): the
+    learning rate of both optimizers, the generator EMA, extra model options, the batch size and XLA."""
+    model = dict(settings["model_options"] or {})
+    if settings["ema_decay"]:
+        model.update(ema_decay=settings["ema_decay"], ema_start=EMA_START)
+    steps = 100 * 100_000  # the CPU budget stops a run, not its steps
+    overrides = {"model": model, "batch_size": settings["batch_size"], "jit_compile": bool(jit_compile),
+                 "steps_per_epoch": 100, "steps": steps, "instance_noise_anneal": INSTANCE_NOISE_STEPS / steps}
+    if settings["lr"] is not None:
+        rate = {"config": {"learning_rate": settings["lr"]}}
+        overrides.update(d_optimizer=rate, g_optimizer=rate)
+    return overrides
+
+
+def build_run(variant, seed, settings, jit_compile=True):
+    """The run of ``variant``'s 28px recipe on the 5,000 digits with the benchmark's settings
+    (:func:`tfgan_zoo.zoo.build_run`, as ``tfgan-zoo train VARIANT --data mnist`` builds it)."""
+    keras.backend.clear_session()
+    return zoo.build_run(variant, "mnist", recipe_overrides(settings, jit_compile), seed=seed)
 
 
 def train(variant, seed, settings, jit_compile):
     """Trains one variant for the CPU budget; returns (model, record of the training)."""
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)  # the networks' initialisations
-    model = build_model(variant, seed, settings)
-    model.compile(jit_compile=jit_compile)
-    if settings["lr"] is not None:
-        for optimizer in (model.d_optimizer, model.g_optimizer):
-            optimizer.learning_rate = settings["lr"]
-    dataset = data.mnist(batch_size=settings["batch_size"], seed=seed, repeat=True)
+    run = build_run(variant, seed, settings, jit_compile)
+    model = run.model
     # process CPU time is not stretched by other jobs' load; tracing and XLA compilation are not charged
     budget = TimeBudget(settings["cpu_minutes"], clock="process", exclude_first_step=True)
-    callbacks = [budget]
-    if model.instance_noise_enabled:
-        callbacks.append(InstanceNoiseSchedule(INSTANCE_NOISE_STEPS))
     wall, cpu = time.perf_counter(), time.process_time()
-    history = model.fit(dataset, epochs=100_000, steps_per_epoch=100, callbacks=callbacks, verbose=0)
+    history = run.fit(callbacks=[budget], verbose=0)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     losses = {k: float(v[-1]) for k, v in history.history.items()}
     if not all(np.isfinite(v) for v in losses.values()):
         raise FloatingPointError(f"non-finite loss at the end of training: {losses}")
     return model, {"generator_steps": int(model.generator_steps.numpy()), "n_critic": model.n_critic,
-                   "train_cpu_seconds": cpu, "train_wall_seconds": wall,
+                   "train_cpu_seconds": cpu, "train_wall_seconds": wall, "recipe": run.recipe,
                    "compile_cpu_seconds": budget.first_step_seconds, "jit_compile": jit_compile,
                    "final_losses": losses}
 
