@@ -91,6 +91,15 @@ def run_label(variant, overrides=None):
     return f"{variant} [{', '.join(flat)}]"
 
 
+def recipe_id(recipe):
+    """A short fingerprint of a resolved recipe (its ``notes`` left out): runs of a recipe that has changed since
+    are kept, but no longer stand for the recipe's row."""
+    import hashlib
+
+    text = json.dumps({k: v for k, v in recipe.items() if k != "notes"}, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]
+
+
 def build_run(variant, mixture, seed, overrides=None):
     """The run of ``variant``'s toy recipe on ``mixture`` (:func:`tfgan_zoo.zoo.build_run`), as the CLI builds it."""
     keras.backend.clear_session()
@@ -106,24 +115,35 @@ def train_and_score(variant, mixture, seed, overrides=None):
     samples = run.model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
     steps = int(run.model.generator_steps.numpy())
     record = {"variant": variant, "label": run_label(variant, overrides), "mixture": mixture, "seed": seed,
-              "overrides": overrides or {}, "recipe": run.recipe, "generator_steps": steps,
+              "overrides": overrides or {}, "recipe": run.recipe, "recipe_id": recipe_id(run.recipe),
+              "generator_steps": steps,
               "train_wall_seconds": wall, "train_cpu_seconds": cpu, "generator_steps_per_second": steps / wall,
               "n_critic": run.model.n_critic, **toy_mode_metrics(samples, mixture)}
     return record, samples, run.model
 
 
-def summarise(runs):
-    """Mean and std over seeds for every (label, mixture), in the order the runs were first made; a row meets
-    its target when the means reach :data:`TARGETS`."""
+def _current_recipe_ids():
+    return {variant: recipe_id(recipes.resolve(variant, "toy")) for variant in toy_variants()}
+
+
+def summarise(runs, current_ids=None):
+    """Mean and std over seeds for every (label, recipe, mixture), in the order the runs were first made; a row
+    meets its target when the means reach :data:`TARGETS`. A row is the variant's recipe row when it has no
+    overrides and its recipe is the catalogue's today (``current_ids``, {variant: :func:`recipe_id`}); runs of
+    an earlier recipe keep their own row, labelled with its id."""
+    current_ids = _current_recipe_ids() if current_ids is None else current_ids
     groups = {}
     for run in runs:
         if "error" not in run:
-            groups.setdefault((run["label"], run["mixture"]), []).append(run)
+            groups.setdefault((run["label"], run["recipe_id"], run["mixture"]), []).append(run)
     rows = []
-    for (label, mixture), group in groups.items():
+    for (label, identity, mixture), group in groups.items():
+        recipe_row = not group[0]["overrides"] and current_ids.get(group[0]["variant"]) == identity
+        if not recipe_row:
+            label = f"{label} (recipe {identity})"
         row = {"label": label, "variant": group[0]["variant"], "mixture": mixture, "seeds": len(group),
-               "num_modes": group[0]["num_modes"], "steps": group[0]["recipe"]["steps"],
-               "recipe_row": not group[0]["overrides"]}
+               "num_modes": group[0]["num_modes"], "steps": group[0]["recipe"]["steps"], "recipe_id": identity,
+               "recipe_row": recipe_row}
         for key in ("modes_captured", "high_quality_fraction", "reverse_kl", "train_cpu_seconds",
                     "train_wall_seconds", "generator_steps_per_second"):
             row[key] = mean_and_std(r[key] for r in group)
@@ -189,20 +209,24 @@ def markdown(rows, settings):
     return "\n".join(lines) + "\n"
 
 
-def plot(samples, runs, path):
-    """Scatter of every (label, mixture)'s first-seed samples over the mode centres."""
+def plot(samples, runs, path, current_ids=None):
+    """Scatter of the first-seed samples of every recipe row (of every row when there is none) over the real
+    mixture and its mode centres."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = list(dict.fromkeys(r["label"] for r in runs if "error" not in r))
+    current_ids = _current_recipe_ids() if current_ids is None else current_ids
+    runs = [r for r in runs if "error" not in r]
+    recipe_runs = [r for r in runs if not r["overrides"] and current_ids.get(r["variant"]) == r["recipe_id"]]
+    runs = recipe_runs or runs
+    labels = list(dict.fromkeys(r["label"] for r in runs))
     first = {}
     for run in runs:
-        if "error" not in run:
-            key = (run["label"], run["mixture"])
-            if key not in first or run["seed"] < first[key]["seed"]:
-                first[key] = run
+        key = (run["label"], run["mixture"])
+        if key not in first or run["seed"] < first[key]["seed"]:
+            first[key] = run
     columns = min(4, len(labels))  # variants per row; each variant takes one panel per mixture
     rows = int(np.ceil(len(labels) / columns))
     fig, axes = plt.subplots(rows, columns * len(MIXTURES), figsize=(2.2 * columns * len(MIXTURES), 2.7 * rows),
@@ -212,7 +236,7 @@ def plot(samples, runs, path):
     for index, label in enumerate(labels):
         for j, mixture in enumerate(MIXTURES):
             run = first.get((label, mixture))
-            key = f"{label}|{mixture}|{run['seed']}" if run else None
+            key = _sample_key(run) if run else None
             if key is None or key not in samples:
                 continue
             ax = axes[index // columns, (index % columns) * len(MIXTURES) + j]
@@ -241,7 +265,11 @@ def plot(samples, runs, path):
 
 
 def _run_key(record):
-    return json.dumps([record["label"], record["mixture"], record["seed"]])  # the label names every setting
+    return json.dumps([record["label"], record["mixture"], record["seed"], record.get("recipe_id")])
+
+
+def _sample_key(run):
+    return f"{run['label']}|{run['recipe_id']}|{run['mixture']}|{run['seed']}"
 
 
 def _write(out, stem, runs, samples, settings):
@@ -304,8 +332,15 @@ def main(argv=None):
                         help="add the runs (and samples) of another results folder, then rewrite the report")
     parser.add_argument("--ship", action="store_true", help=f"ship the seed-{SHIP_SEED} recipe runs (no --set) to "
                         "tfgan_zoo/pretrained, recorded in its manifest; one already in the JSON is trained again")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads of this process (e.g. 1 each for two processes on two cores)")
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.threads is not None:
+        if args.threads < 1:
+            parser.error(f"--threads {args.threads}: must be at least 1.")
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     overrides = {}
     try:
         for text in args.overrides:
@@ -341,7 +376,8 @@ def main(argv=None):
     for variant in args.variants or toy_variants():
         for mixture in args.mixtures:
             for seed in args.seeds:
-                probe = {"label": run_label(variant, overrides), "mixture": mixture, "seed": seed}
+                probe = {"label": run_label(variant, overrides), "mixture": mixture, "seed": seed,
+                         "recipe_id": recipe_id(recipes.resolve(variant, "toy", overrides))}
                 shipping = args.ship and seed == SHIP_SEED
                 if _run_key(probe) in done and not shipping:
                     continue
@@ -355,7 +391,7 @@ def main(argv=None):
                         entry = ship(model, record)
                         print(f"shipped {pretrained.toy_name(variant, mixture)}: {entry['scores']}", flush=True)
                     if seed == min(args.seeds):
-                        samples[f"{record['label']}|{mixture}|{seed}"] = points
+                        samples[_sample_key(record)] = points
                     print(f"{record['label']:>28} {mixture:>10} seed {seed}: {record['modes_captured']:2d}/"
                           f"{record['num_modes']} modes, HQ {100 * record['high_quality_fraction']:5.1f}%, "
                           f"{record['train_cpu_seconds']:.0f} CPU s, {record['generator_steps_per_second']:.0f} "

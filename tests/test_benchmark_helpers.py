@@ -86,21 +86,27 @@ def test_toy_summary_meets_the_bar_on_the_means_over_seeds():
     def run(seed, modes, hq, mixture="ring_of_8"):
         return {"label": "gan", "variant": "gan", "mixture": mixture, "seed": seed,
                 "num_modes": {"ring_of_8": 8, "grid_of_25": 25}[mixture], "overrides": {}, "recipe": {"steps": 100},
+                "recipe_id": "r1",
                 "modes_captured": modes, "high_quality_fraction": hq,
                 "reverse_kl": float("nan") if modes == 0 else 0.1, "train_cpu_seconds": 10.0,
                 "train_wall_seconds": 12.0, "generator_steps_per_second": 500.0}
 
-    (row,) = toy_coverage.summarise([run(0, 8, 0.97), run(1, 7, 0.99)])
+    def summarise(runs):
+        return toy_coverage.summarise(runs, current_ids={"gan": "r1"})
+
+    (row,) = summarise([run(0, 8, 0.97), run(1, 7, 0.99)])
     assert row["modes_captured"] == {"mean": 7.5, "std": 0.5} and row["seeds"] == 2 and row["recipe_row"]
     assert row["high_quality_fraction"]["mean"] == pytest.approx(0.98) and not row["meets_target"]
-    (row,) = toy_coverage.summarise([run(0, 8, 0.91), run(1, 8, 0.90)])
+    (row,) = summarise([run(0, 8, 0.91), run(1, 8, 0.90)])
     assert row["meets_target"]
-    (row,) = toy_coverage.summarise([run(0, 8, 0.91), run(1, 8, 0.88)])  # mean HQ 89.5 % < 90 %
+    (row,) = summarise([run(0, 8, 0.91), run(1, 8, 0.88)])  # mean HQ 89.5 % < 90 %
     assert not row["meets_target"]
-    (row,) = toy_coverage.summarise([run(0, 24, 0.81, "grid_of_25"), run(1, 24, 0.80, "grid_of_25")])
+    (row,) = summarise([run(0, 24, 0.81, "grid_of_25"), run(1, 24, 0.80, "grid_of_25")])
     assert row["meets_target"]  # the grid's bar: 24/25 and 80 %
-    (row,) = toy_coverage.summarise([run(0, 0, 0.0), run(1, 8, 0.5)])  # no modes: its KL is NaN, left out
+    (row,) = summarise([run(0, 0, 0.0), run(1, 8, 0.5)])  # no modes: its KL is NaN, left out
     assert row["reverse_kl"] == {"mean": 0.1, "std": 0.0}
+    (row,) = toy_coverage.summarise([run(0, 8, 0.97)], current_ids={"gan": "r2"})  # the recipe changed since
+    assert row["label"] == "gan (recipe r1)" and not row["recipe_row"]
     assert toy_coverage.run_label("gan", {"model": {"n_critic": 2}, "steps": 10}) == "gan [model.n_critic=2, steps=10]"
 
 
