@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -212,23 +213,40 @@ def train(args):
     import keras
 
     out = args.out or os.path.join("runs", f"{args.variant}-{args.data.replace(':', '_').replace('/', '_')}")
-    if os.path.exists(os.path.join(out, "model.keras")) and not args.resume:
-        raise UsageError(f"{out} already holds a finished run; pass --out NEW_DIR, or --resume to continue it.")
+    finished = os.path.exists(os.path.join(out, "model.keras"))
+    if finished and args.resume:
+        print(f"{out} holds a finished run (model.keras); nothing to resume. Train longer in a new folder, e.g. "
+              f"`tfgan-zoo train {args.variant} --data {args.data} --recipe {os.path.join(out, 'recipe.json')} "
+              "--steps N --out NEW_DIR`.")
+        return 0
+    if finished:
+        raise UsageError(f"{out} already holds a finished run; pass --out NEW_DIR to train another.")
+    if os.path.isdir(out) and os.listdir(out) and not args.resume:
+        raise UsageError(f"{out} holds an interrupted run; pass --resume to continue it, or --out NEW_DIR to start "
+                         "another (nothing in it is overwritten).")
     recipe_path = os.path.join(out, "recipe.json")
-    if args.resume and os.path.exists(recipe_path):
+    if args.resume and not os.path.exists(recipe_path):
+        raise UsageError(f"--resume: {out} holds no run to resume (no recipe.json); drop --resume to start one.")
+    if args.resume:
         from . import zoo
 
         saved = _read_recipe(recipe_path)
         if saved["variant"] != zoo.canonical_variant_name(args.variant):
             raise UsageError(f"--resume: {out} holds a {saved['variant']!r} run, not {args.variant!r}; resume it as "
                              f"`tfgan-zoo train {saved['variant']} --resume --out {out}`.")
-        args.recipe = args.recipe or recipe_path
+        if args.recipe and os.path.abspath(args.recipe) != os.path.abspath(recipe_path):
+            raise UsageError(f"--resume continues the recipe in {recipe_path}; drop --recipe {args.recipe}.")
+        args.recipe = recipe_path
     _recipe_overrides(args)  # bad options fail before the strategy, the data or a run folder exist
     strategy = _strategy(args.devices)
     if args.mixed_precision != "off":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
     run = build_training(args, strategy)
     model, recipe = run.model, run.recipe
+    if args.resume and recipe != _read_recipe(recipe_path):
+        changed = sorted(k for k in recipe if recipe[k] != _read_recipe(recipe_path).get(k))
+        raise UsageError(f"--resume: the options change the run's recipe ({', '.join(changed)}), which "
+                         f"{recipe_path} fixes; resume without them, or start a new run with --out NEW_DIR.")
     created = not os.path.exists(out)
     os.makedirs(out, exist_ok=True)
     try:
@@ -243,17 +261,49 @@ def train(args):
     model.export_generator(os.path.join(out, "generator"))
     summary = {"variant": recipe["variant"], "data": args.data, "seed": args.seed, "recipe": recipe,
                "seconds": round(seconds, 1), "generator_steps": int(model.generator_steps.numpy()),
-               "epochs_run": len(history.epoch),
                "final": {k: float(v[-1]) for k, v in history.history.items()},
-               "history": {k: [float(x) for x in v] for k, v in history.history.items()},
+               "history": _history_of_every_epoch(os.path.join(out, "metrics.csv"), history),
                "sample_grid": grids.last_path}
+    summary["epochs_run"] = len(next(iter(summary["history"].values()), []))
     summary.update(_score(model, args))
     with open(os.path.join(out, "metrics.json"), "w") as f:
-        json.dump(summary, f, indent=2)
+        json.dump(_json_safe(summary), f, indent=2, allow_nan=False)
     print(f"Done in {seconds / 60:.1f} min: {summary['generator_steps']} generator steps. Samples: "
           f"{grids.last_path}; metrics: {os.path.join(out, 'metrics.json')}; recipe: {recipe_path}; generator: "
           f"{os.path.join(out, 'generator')}")
     return 0
+
+
+def _json_safe(value):
+    """``value`` with every non-finite float as None: metrics.json stays valid JSON (no bare NaN)."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _history_of_every_epoch(csv_path, history):
+    """Every epoch's figures of the run, read from its metrics.csv (which a resumed run appends to), or the
+    History of this ``fit`` where that file is missing."""
+    import csv
+
+    try:
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    except OSError:
+        rows = []
+    if not rows:
+        return {k: [float(x) for x in v] for k, v in history.history.items()}
+    def number(text):
+        try:
+            return float(text)
+        except (TypeError, ValueError):  # CSVLogger writes "NA" for a figure an epoch did not log
+            return None
+
+    return {key: [number(row.get(key)) for row in rows] for key in rows[0] if key != "epoch"}
 
 
 def _score(model, args):

@@ -44,7 +44,7 @@ import difflib
 import json
 import math
 
-__all__ = ["FAMILIES", "RECIPES", "RecipeError", "merge", "family_for_shape", "resolve", "recipe_diff", "parse_override",
+__all__ = ["FAMILIES", "RECIPES", "TOY_SHORTFALLS", "RecipeError", "merge", "family_for_shape", "resolve", "recipe_diff", "parse_override",
            "available_recipes", "FIELDS"]
 
 
@@ -143,6 +143,11 @@ RECIPES = {
     },
     "64px": {},
 }
+
+
+# (variant, mixture) whose toy recipe misses the bar of tfgan_zoo.pretrained.TOY_BAR after tuning, with why; the
+# shipped generator is then the best found, and tests/test_pretrained.py checks it is at least not collapsed.
+TOY_SHORTFALLS = {}
 
 
 def available_recipes():
