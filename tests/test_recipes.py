@@ -41,7 +41,8 @@ def test_a_recipe_states_only_what_differs_and_resolves_over_the_paper_optimizer
     # SNGAN's ResNet setting: Adam(beta 0, 0.9), the toy family's learning rate on top
     assert sngan["d_optimizer"] == {"class_name": "Adam", "config": {"learning_rate": 1e-3, "beta_1": 0.0,
                                                                      "beta_2": 0.9}}
-    assert recipes.recipe_diff(sngan) == {"model": {"setting": "resnet"}, "notes": sngan["notes"]}
+    assert recipes.recipe_diff(sngan) == {"model": {"setting": "resnet"}, "point_scale": 10.0, "steps": 10000,
+                                          "notes": sngan["notes"]}
     wgan = recipes.resolve("wgan", "toy")
     assert wgan["d_optimizer"] == {"class_name": "RMSprop", "config": {"learning_rate": 1e-3}}
     assert recipes.resolve("wgan", "28px")["d_optimizer"] == {"class_name": "RMSprop",
@@ -72,7 +73,7 @@ def test_toy_recipes_keep_the_variants_defining_objective(variant):
     ({"networks": {"generator": {"hidden_unit": [8]}}}, r"networks\.generator\.'hidden_unit' is unknown"),
     ({"networks": {"kind": "dcgan"}}, r"networks\.kind='dcgan' does not fit the 'toy' family"),
     ({"steps": 0}, r"recipe steps=0 must be an integer >= 1"),
-    ({"steps": 1001}, r"steps=1001 is not a multiple of steps_per_epoch=500"),
+    ({"steps": 1001}, r"steps=1001 is not a multiple of steps_per_epoch=1000"),
     ({"batch_size": 2.5}, r"batch_size=2\.5 must be an integer"),
     ({"lr_schedule": "cosine"}, r"lr_schedule='cosine' must be 'constant' or 'linear_decay'"),
     ({"instance_noise_anneal": 0}, r"instance_noise_anneal=0 must be a fraction"),
