@@ -6,14 +6,14 @@ Each generator is a TensorFlow SavedModel in this folder, of one of two kinds (t
   5,000 embedded MNIST digits under the benchmark's fixed CPU budget. The manifest records its classifier-FID at
   a fixed evaluation protocol (:data:`FID_PROTOCOL`, :func:`fid_at_protocol`).
 * ``<variant>_ring/`` and ``<variant>_grid/``: generators of 2-D points for the toy mixtures ``ring_of_8`` and
-  ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`), written by ``python benchmarks/toy_coverage.py --ship``,
-  which trains seed 0 again with the settings of a row of ``benchmarks/results/toy_coverage.md`` (the variant's
-  defaults, or a labelled tuned row). The manifest records the settings, that row's figures, and the modes
-  captured and high-quality fraction of the shipped SavedModel itself at a fixed protocol
-  (:data:`TOY_PROTOCOL`, :func:`toy_scores_at_protocol`). Only some variants are shipped on the toy mixtures
-  (about 200 KB each; see ``SHIPPED_TOY`` in the benchmark).
+  ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`), written by ``python benchmarks/toy_coverage.py --ship``:
+  seed 0 of the variant's ``toy`` recipe (:mod:`tfgan_zoo.recipes`), every variant but the image-only SAGAN,
+  about 200 KB each. The manifest records the resolved recipe and the modes captured and high-quality fraction
+  of the shipped SavedModel itself at a fixed protocol (:data:`TOY_PROTOCOL`, :func:`toy_scores_at_protocol`),
+  and the bar it is held to (:data:`TOY_BAR`).
 
-``tests/test_pretrained.py`` reloads every one and re-measures its recorded scores.
+``tests/test_pretrained.py`` reloads every one, re-measures its recorded scores and holds each toy generator to
+its recipe's bar.
 
     import tfgan_zoo.pretrained as pretrained
     pretrained.available()                      # ('dragan_mnist', 'gan_grid', 'gan_mnist', 'gan_ring', ...)
