@@ -132,6 +132,9 @@ RECIPES = {
         "wgangp": {"model": {"penalty_weight": 0.1}, "point_scale": 10.0, "steps": 10000,
                    "notes": "λ = 0.1 as in the WGAN-GP toy script (gan_toy.py); data at RMS 10 for the "
                             "1-Lipschitz critic (ring: 8/8 at 90 % HQ, against 2/8 raw)"},
+        "wgan": {"point_scale": 10.0, "steps": 10000,
+                 "notes": "weight clipping bounds the critic's slope as a Lipschitz constraint does: data at RMS 10, "
+                          "as for SNGAN and WGAN-GP; 5 critic updates, so 10,000 steps"},
         "sphere": {"networks": {"discriminator": {"output_units": 16}},
                    "notes": "a 16-wide sphere head: the paper's S^1024 is for images and is 4.5× slower on points"},
         "realness": {"model": {"spectral_normalization": False},
