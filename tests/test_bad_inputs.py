@@ -114,6 +114,17 @@ def cases(tmp_path):
             np.zeros((0, 2), "float32")).batch(8, drop_remainder=True)), ValueError, r"fit\(x=\.\.\.\) got no training step: the dataset is empty"),
         ("batch_larger_than_data", lambda: data.from_numpy(np.zeros((4, 8, 8), np.uint8), batch_size=8),
          ValueError, r"batch_size"),
+        ("batch_size_zero_for_fit", _fit(_gan, _points(), batch_size=0), ValueError,
+         r"batch_size=0 must be an integer >= 1"),
+        ("batch_size_with_a_dataset", _fit(_gan, lambda: tf.data.Dataset.from_tensor_slices(_points()).batch(8),
+                                           batch_size=8), ValueError, r"batch_size=8 applies to a numpy x"),
+        ("infinite_dataset_without_steps", _fit(_gan, lambda: tf.data.Dataset.from_tensor_slices(_points()).batch(
+            8).repeat()), ValueError, r"infinite dataset \(repeat\(\)\) and no steps_per_epoch"),
+        ("critic_width_for_wgangp", lambda: tfgan_zoo.WGANGP(tiny_generator(), tiny_discriminator(output_units=7)),
+         ValueError, r"discriminator: WGANGP's loss reads 1 critic value per sample, but the discriminator outputs 7"),
+        ("subclassed_generator_without_latent_dim", lambda: tfgan_zoo.GAN(_Subclassed(2), tiny_discriminator()),
+         ValueError, r"latent_dim is required"),
+        ("one_optimizer_for_both", _compile_with_one_optimizer, ValueError, r"two optimizer instances"),
         ("missing_folder", lambda: data.image_folder(str(tmp_path / "nowhere"), image_size=8),
          FileNotFoundError, r"nowhere.*does not exist"),
         ("empty_folder", lambda: data.image_folder(_folder(tmp_path, {}), image_size=8),
@@ -149,6 +160,22 @@ def cases(tmp_path):
     ]
 
 
+class _Subclassed(keras.Model):
+    """A subclassed network: no input or output shape until it is called."""
+
+    def __init__(self, units):
+        super().__init__(name="subclassed")
+        self.dense = keras.layers.Dense(units)
+
+    def call(self, inputs, training=False):
+        return self.dense(inputs)
+
+
+def _compile_with_one_optimizer():
+    optimizer = keras.optimizers.Adam()
+    tfgan_zoo.GAN(tiny_generator(), tiny_discriminator()).compile(d_optimizer=optimizer, g_optimizer=optimizer)
+
+
 def _pacgan_fit():
     model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(input_dim=4), pack_degree=2, seed=0)
     model.compile()
@@ -158,7 +185,9 @@ def _pacgan_fit():
 CASE_IDS = [
     "image_rank", "image_channels", "image_size", "dcgan_image_size", "dcgan_channels",
     "integer_images_out_of_range", "float_images_out_of_range", "integer_dataset_for_fit", "nan_in_numpy_for_fit",
-    "nan_in_loader", "empty_array", "empty_dataset_for_fit", "batch_larger_than_data", "missing_folder",
+    "nan_in_loader", "empty_array", "empty_dataset_for_fit", "batch_larger_than_data", "batch_size_zero_for_fit",
+    "batch_size_with_a_dataset", "infinite_dataset_without_steps", "critic_width_for_wgangp",
+    "subclassed_generator_without_latent_dim", "one_optimizer_for_both", "missing_folder",
     "empty_folder", "all_images_corrupt", "unknown_variant", "unknown_loss", "unknown_penalty", "unknown_dataset",
     "unknown_metric", "unknown_latent_distribution", "n_critic_zero", "negative_penalty_weight",
     "negative_instance_noise", "ema_decay_one", "num_outcomes_one", "anchors_not_summing_to_one",
@@ -180,6 +209,22 @@ def test_bad_input_fails_with_a_clear_message(case_id, tmp_path):
     with pytest.raises(error, match=pattern) as info:
         action()
     assert "\n" not in str(info.value).strip() or len(str(info.value).splitlines()[0]) > 20
+
+
+@pytest.mark.parametrize("scale,fix", [(255.0, r"x / 127\.5 - 1"), (3.0, r"\(x - x\.min\(\)\)")])
+def test_float_images_outside_minus_one_to_one_warn_once_with_the_fix(scale, fix):
+    images = np.random.default_rng(0).uniform(0, scale, size=(16, 4, 4, 1)).astype("float32")
+    pattern = r"images range over \[0\.\d+, \d+(\.\d+)?\], outside \[-1, 1\].*" + fix
+    with pytest.warns(UserWarning, match=pattern) as record:
+        _image_gan().fit(images, batch_size=4, epochs=1, verbose=0)
+    assert sum("outside [-1, 1]" in str(w.message) for w in record) == 1
+
+
+def test_points_and_images_within_range_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        _image_gan().fit(np.full((8, 4, 4, 1), 0.5, "float32"), batch_size=4, epochs=1, verbose=0)
+        _gan().fit(_points() * 5, batch_size=8, epochs=1, verbose=0)  # toy points have no [-1, 1] range
 
 
 def test_some_corrupt_images_are_skipped_with_a_count(tmp_path):

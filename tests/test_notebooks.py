@@ -108,8 +108,8 @@ def test_quickstart(tmp_path):
 
 def test_extending(tmp_path):
     probe = run_notebook("02_extending.ipynb", tmp_path)
-    assert probe["hinge_keys"] == ["critic_fake", "critic_real", "d_loss", "g_loss"]
-    assert probe["simultaneous_keys"] == ["d_grad_norm", "d_loss", "g_grad_norm", "g_loss"]
+    assert probe["hinge_keys"] == ["critic_fake", "critic_real", "d_loss", "g_loss", "loss"]
+    assert probe["simultaneous_keys"] == ["d_grad_norm", "d_loss", "g_grad_norm", "g_loss", "loss"]
     assert probe["hinge_loss_name"] == "squared_hinge"
     assert probe["restored_class"] == "SquaredHingeGAN" and probe["restored_max_diff"] == 0.0
     assert probe["simultaneous_steps"] == 200

@@ -236,7 +236,8 @@ def test_defaults_are_the_papers():
         assert float(optimizer.learning_rate) == pytest.approx(1e-4)
         assert (optimizer.beta_1, optimizer.beta_2) == (0.0, 0.9)
     assert (SphereGAN.default_feature_dim, SphereGAN.default_latent_dim, SphereGAN.default_batch_size) == (1024, 128, 64)
-    assert model.figure_names == ["d_loss", "g_loss", "d1_real", "d1_fake", "d2_real", "d2_fake", "d3_real", "d3_fake"]
+    assert model.figure_names == ["loss", "d_loss", "g_loss", "d1_real", "d1_fake", "d2_real", "d2_fake", "d3_real",
+                                  "d3_fake"]
 
 
 @pytest.mark.parametrize("jit", [False, True])

@@ -16,9 +16,20 @@ update, then the optional generator EMA. Variants change it through small hooks:
 Feeding the critic: ``fit`` regroups the user's dataset of ``batch``-sized batches into elements of shape
 ``[batch, n_critic, ...]`` (see :func:`group_critic_batches`), so each of the ``n_critic`` critic updates of
 one step sees a different real batch, as in Algorithm 1 of WGAN and WGAN-GP. One ``fit`` step is one
-generator iteration and consumes ``n_critic`` batches of the dataset.
+generator iteration and consumes ``n_critic`` batches of the dataset. The grouping stays inside the library:
+:meth:`GAN.train_iteration` receives the step's ``n_critic`` plain ``[batch, ...]`` batches, and a subclass
+that overrides ``train_step`` itself gets the keras-io contract, one plain batch per step (see
+:meth:`GAN.train_step`).
+
+Keras's view of the model: ``model.optimizer`` is a :class:`GANOptimizers` holding both optimizers (Keras's
+learning-rate callbacks and TensorBoard drive and log each of them), and the logs carry ``loss = d_loss +
+g_loss`` next to the two losses, for callbacks that read ``loss`` such as ``TerminateOnNaN``. ``model.save``
+stores the compile arguments, so ``keras.saving.load_model`` returns a compiled model whose optimizers hold
+the saved slots and iteration counts: ``fit`` on it continues the saved run.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import keras
@@ -28,7 +39,7 @@ from .. import losses as losses_lib
 from .. import penalties as penalties_lib
 from ..checkpointing import DataStream
 
-__all__ = ["GAN", "critic_is_batch_independent", "group_critic_batches", "pack_samples"]
+__all__ = ["GAN", "GANOptimizers", "critic_is_batch_independent", "group_critic_batches", "pack_samples"]
 
 
 # --- Data plumbing shared by fit and the tests -------------------------------------------------------
@@ -75,7 +86,10 @@ def group_critic_batches(dataset: tf.data.Dataset, n_critic: int, batch_size=Non
     if batch_size is None:
         batch_size = int(next(iter(dataset)).shape[0])
     if static[0] is None:  # a short last batch is possible; with a static size Keras keeps the epoch length
+        infinite = int(dataset.cardinality()) == tf.data.INFINITE_CARDINALITY
         dataset = dataset.filter(lambda x: tf.shape(x)[0] == batch_size)
+        if infinite:  # still infinite after the filter, which tf.data cannot know
+            dataset = dataset.apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
     dataset = dataset.map(lambda x: tf.ensure_shape(x, [batch_size] + static[1:].as_list()))
     dataset = dataset.batch(n_critic, drop_remainder=True)
     perm = [1, 0] + list(range(2, static.rank + 1))
@@ -157,13 +171,62 @@ _LATENT_SAMPLERS = {
 }
 
 
+def _output_shape(network, example):
+    """``network``'s output shape without the batch axis: the static one, or that of ``network(example())``."""
+    try:
+        shape = network.output_shape
+    except (AttributeError, ValueError, RuntimeError):  # a subclassed network has no static output shape
+        shape = None
+    if isinstance(shape, tuple) and len(shape) >= 2:
+        return tuple(shape[1:])
+    return tuple(network(example(), training=False).shape[1:])
+
+
+class GANOptimizers:
+    """``model.optimizer`` of a :class:`GAN`: its two optimizers, as Keras's callbacks see a group of them.
+
+    Keras 3 treats an optimizer with an ``optimizers`` list as a group: ``LearningRateScheduler`` calls its
+    ``schedule(epoch, lr)`` once per optimizer with that optimizer's current rate and sets the result (so
+    ``lambda epoch, lr: lr * 0.9`` decays both rates and keeps a two-time-scale ratio; a schedule that ignores
+    ``lr`` sets both to the same value), ``ReduceLROnPlateau`` multiplies each rate by its ``factor``, and
+    both callbacks and ``TensorBoard`` log ``learning_rate_d_optimizer`` and ``learning_rate_g_optimizer``
+    (:meth:`GAN.compile` gives the optimizers these names). There is no single ``learning_rate``: reading it
+    raises, naming the two rates.
+
+    Attributes:
+      optimizers: ``[d_optimizer, g_optimizer]``.
+      iterations: the model's ``generator_steps`` (one per ``fit`` step; TensorBoard's step counter).
+      variables: both optimizers' variables (saved under ``d_optimizer`` and ``g_optimizer``, not here).
+    """
+
+    built = True
+
+    def __init__(self, d_optimizer, g_optimizer, iterations):
+        self.optimizers = [d_optimizer, g_optimizer]
+        self.iterations = iterations
+
+    def build(self, variables):
+        """Nothing to do: :meth:`GAN.compile` builds each optimizer on its network's variables."""
+
+    @property
+    def variables(self):
+        return [v for optimizer in self.optimizers for v in optimizer.variables]
+
+    @property
+    def learning_rate(self):
+        raise AttributeError("A GAN has two learning rates, model.d_optimizer.learning_rate and "
+                             "model.g_optimizer.learning_rate; model.optimizer.optimizers lists both optimizers.")
+
+
 @keras.saving.register_keras_serializable(package="tfgan_zoo")
 class GAN(keras.Model):
     """Standard GAN (Goodfellow et al. 2014) and the base class of every variant in the zoo.
 
     The critic minimises ``loss.discriminator(D(x), D(G(z))) + penalty_weight * penalty``; the generator
     minimises ``loss.generator(D(G(z)), D(x))``. The default loss is the non-saturating one (``-log D(G(z))``);
-    ``loss="minimax"`` gives the original saturating ``log(1 - D(G(z)))``.
+    ``loss="minimax"`` gives the original saturating ``log(1 - D(G(z)))``. Each objective also holds its
+    network's regularisation losses (``discriminator.losses``, ``generator.losses``: ``kernel_regularizer`` and
+    the like), and the figures ``d_loss`` / ``g_loss`` report the full objectives.
 
     Defaults (class attributes, overridden by each variant with its paper's values): ``n_critic = 1``,
     Adam(2e-4, beta_1=0.5) for both networks (DCGAN, Radford et al. 2016).
@@ -197,6 +260,13 @@ class GAN(keras.Model):
         :meth:`critic` and :meth:`discriminator_head` (or sets ``batch_independent_head = True``); True
         raises if the critic has batch-coupled layers (batch normalisation would then mix real and fake
         statistics).
+
+    The networks may be functional or subclassed ``keras.Model``s; a subclassed generator needs ``latent_dim``,
+    and both are built here (called once on zeros) when they have no static shapes.
+
+    Attributes:
+      sample_shape: the shape of one generated sample (no batch axis), e.g. ``(28, 28, 1)``.
+      optimizer: a :class:`GANOptimizers` after :meth:`compile` (``d_optimizer`` and ``g_optimizer``).
     """
 
     default_n_critic = 1
@@ -206,6 +276,9 @@ class GAN(keras.Model):
     default_generator_optimizer = {"class_name": "Adam", "config": {"learning_rate": 2e-4, "beta_1": 0.5}}
     # a variant whose discriminator_head treats each sample on its own sets this, so that auto-fusion applies
     batch_independent_head = False
+    # The adversarial losses read one critic value per sample; a variant whose head or loss reads several
+    # (SphereGAN's features, RealnessGAN's outcomes) sets None.
+    critic_outputs_per_sample = 1
 
     def __init__(self, generator, discriminator, latent_dim=None, *, latent_distribution="normal", n_critic=None,
                  loss=None, penalty=None, penalty_weight=None, generator_batch_multiplier=1, pack_degree=1,
@@ -235,6 +308,8 @@ class GAN(keras.Model):
         self.generator_batch_multiplier = _check_positive_int(
             "generator_batch_multiplier", generator_batch_multiplier, "Use 1 for the same batch as the critic.")
         self.pack_degree = _check_positive_int("pack_degree", pack_degree, "Use 1 for no packing, 2-4 for PacGAN.")
+        self.sample_shape, critic_shape = self._build_networks()
+        self._check_critic_width(critic_shape)
         self.instance_noise_enabled = instance_noise is not None
         self.instance_noise_initial = _check_non_negative(
             "instance_noise", instance_noise, "It is the initial noise standard deviation; None disables it.")
@@ -262,8 +337,30 @@ class GAN(keras.Model):
         self.d_optimizer = None
         self.g_optimizer = None
         self._trackers = {}
+        self._compile_arguments = {}
 
     # -- construction helpers ---------------------------------------------------------------------------
+
+    def _build_networks(self):
+        """``(sample_shape, critic_output_shape)`` without the batch axis; builds a subclassed network.
+
+        A functional network states its shapes; a subclassed one is called once on zeros (``training=False``),
+        which also creates its weights, so that ``compile`` can build the optimizers on them.
+        """
+        sample_shape = _output_shape(self.generator, lambda: tf.zeros([1, self.latent_dim]))
+        critic_shape = _output_shape(self.discriminator, lambda: pack_samples(
+            tf.zeros([self.pack_degree, *sample_shape]), self.pack_degree))
+        return sample_shape, critic_shape
+
+    def _check_critic_width(self, critic_shape):
+        width = int(np.prod(critic_shape)) if all(isinstance(n, int) for n in critic_shape) else None
+        if self.critic_outputs_per_sample is None or width is None or width == self.critic_outputs_per_sample:
+            return
+        raise ValueError(
+            f"discriminator: {type(self).__name__}'s loss reads {self.critic_outputs_per_sample} critic value per "
+            f"sample, but the discriminator outputs {width} (shape {(None, *critic_shape)}); end it with "
+            f"Dense({self.critic_outputs_per_sample}) (e.g. mlp_discriminator(output_units=1)). A variant whose "
+            "loss reads several values per sample sets critic_outputs_per_sample = None.")
 
     @staticmethod
     def _resolve_latent_dim(generator, latent_dim):
@@ -287,8 +384,13 @@ class GAN(keras.Model):
 
     @property
     def figure_names(self):
-        """Names of the scalars this model reports, each tracked as a running mean over the epoch."""
-        names = ["d_loss", "g_loss"]
+        """Names of the scalars this model reports, each tracked as a running mean over the epoch.
+
+        ``loss`` is ``d_loss + g_loss``, one number for Keras callbacks that read ``loss`` (``TerminateOnNaN``
+        stops at the first step that makes it NaN); the two players pull it in opposite directions, so it says
+        nothing about sample quality.
+        """
+        names = ["loss", "d_loss", "g_loss"]
         if self.penalty is not None and self.penalty_weight > 0:
             names.append(self.penalty.name)
         if self.instance_noise_enabled:
@@ -305,12 +407,21 @@ class GAN(keras.Model):
         ``compile(d_optimizer=Adam(4e-4, 0.0, 0.9), g_optimizer=Adam(1e-4, 0.0, 0.9))``.
 
         Under the ``mixed_float16`` policy both optimizers are wrapped in ``keras.optimizers.LossScaleOptimizer``.
-        Both are built here, inside the current distribution strategy's scope.
+        Both are built here, inside the current distribution strategy's scope, and named ``d_optimizer`` and
+        ``g_optimizer``; ``model.optimizer`` is a :class:`GANOptimizers` holding them. The arguments are saved
+        with the model (:meth:`get_compile_config`), so ``keras.saving.load_model`` returns it compiled.
+
+        Args:
+          d_optimizer, g_optimizer: two ``keras.optimizers.Optimizer`` instances (or ``keras.optimizers.get``
+            names/configs); the variant's paper optimizers when None.
+          jit_compile: XLA for the step, as ``keras.Model.compile`` (``"auto"`` by default).
+          **kwargs: other ``keras.Model.compile`` arguments (``steps_per_execution``, ``run_eagerly``); not
+            ``optimizer`` or ``loss``.
         """
         if "loss" in kwargs or "optimizer" in kwargs:
             raise ValueError("GAN.compile takes d_optimizer= and g_optimizer=, not optimizer=/loss=; choose the "
                              "adversarial loss with GAN(..., loss='hinge').")
-        super().compile(jit_compile=jit_compile, **kwargs)
+        super().compile(optimizer=None, jit_compile=jit_compile, **kwargs)
         d_optimizer = self._default_optimizer(self.default_discriminator_optimizer) if d_optimizer is None else d_optimizer
         g_optimizer = self._default_optimizer(self.default_generator_optimizer) if g_optimizer is None else g_optimizer
         if d_optimizer is g_optimizer:
@@ -320,8 +431,11 @@ class GAN(keras.Model):
                                         else keras.optimizers.LossScaleOptimizer(o) for o in (d_optimizer, g_optimizer))
         self.d_optimizer = keras.optimizers.get(d_optimizer)
         self.g_optimizer = keras.optimizers.get(g_optimizer)
+        self.d_optimizer.name, self.g_optimizer.name = "d_optimizer", "g_optimizer"
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.g_optimizer.build(self.generator.trainable_variables)
+        self.optimizer = GANOptimizers(self.d_optimizer, self.g_optimizer, self.generator_steps)
+        self._compile_arguments = {"jit_compile": jit_compile, **kwargs}
         self._trackers = {name: keras.metrics.Mean(name=name) for name in self.figure_names}
         self.fuses_critic_passes  # resolved here, outside any traced function
         self.built = True
@@ -459,20 +573,34 @@ class GAN(keras.Model):
             figures = _nan_unless_finite(figures, gradients)
         return figures
 
+    @staticmethod
+    def _with_regularization(network, objective, loss_name):
+        """``objective`` plus the regularisation losses of ``network`` (``network.losses``: its weight
+        regularisers and the activity regularisers of its last call), also in the figure ``loss_name``."""
+        def regularized():
+            loss, figures = objective()
+            if network.losses:
+                loss = loss + tf.add_n([tf.cast(r, loss.dtype) for r in network.losses])
+                figures = {**figures, loss_name: loss}
+            return loss, figures
+        return regularized
+
     def critic_update(self, real_images):
         """One critic update on one real batch; returns its figures."""
         batch = tf.shape(real_images)[0]
         fake_images = tf.stop_gradient(self.generator(self.sample_latent(batch), training=True))
-        figures = self._minimize(self.d_optimizer, self.discriminator.trainable_variables,
-                                 lambda: self.discriminator_objective(real_images, fake_images))
+        objective = self._with_regularization(
+            self.discriminator, lambda: self.discriminator_objective(real_images, fake_images), "d_loss")
+        figures = self._minimize(self.d_optimizer, self.discriminator.trainable_variables, objective)
         self.after_critic_update()
         return figures
 
     def generator_update(self, real_images):
         """One generator update; ``real_images`` is the last critic batch (read by relativistic losses)."""
         latent = self.sample_latent(tf.shape(real_images)[0] * self.generator_batch_multiplier)
-        figures = self._minimize(self.g_optimizer, self.generator.trainable_variables,
-                                 lambda: self.generator_objective(real_images, latent))
+        objective = self._with_regularization(
+            self.generator, lambda: self.generator_objective(real_images, latent), "g_loss")
+        figures = self._minimize(self.g_optimizer, self.generator.trainable_variables, objective)
         self.generator_steps.assign_add(1)
         self.update_ema()
         return figures
@@ -487,17 +615,53 @@ class GAN(keras.Model):
         for ema_weight, weight in zip(self.ema_generator.non_trainable_weights, self.generator.non_trainable_weights):
             ema_weight.assign(weight)
 
+    @property
+    def groups_critic_batches(self):
+        """Whether ``fit`` hands ``train_step`` the step's ``n_critic`` batches grouped, ``[batch, n_critic, ...]``.
+
+        True unless a subclass overrides ``train_step``: an override gets the keras-io contract, one element of
+        the dataset per step (``[batch, ...]`` images, or ``(images, labels)`` as the dataset yields them).
+        """
+        return type(self).train_step is GAN.train_step
+
     def train_step(self, data):
+        """One ``fit`` step: :meth:`train_iteration` on the step's real batches.
+
+        The keras-io contract for subclasses: a class that overrides ``train_step`` receives one element of the
+        dataset per step, real images ``[batch, ...]`` (or ``(images, labels)``), and runs its own updates with
+        ``self.d_optimizer``, ``self.g_optimizer``, ``self.sample_latent``, ``self.critic`` and the trackers of
+        ``self.metrics`` (one per name in ``figure_names``). If it calls ``super().train_step(data)``, that one
+        batch serves all ``n_critic`` critic updates (as keras-io's WGAN-GP does); to keep a batch per critic
+        update, override :meth:`train_iteration` instead. Without an override, ``fit`` groups ``n_critic``
+        batches per step (see :func:`group_critic_batches`) and this method splits them.
+        """
         if self.d_optimizer is None:
             raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit().")
-        real_batches = _drop_labels(data)
+        if self.groups_critic_batches:
+            grouped = _drop_labels(data)
+            return self.train_iteration([grouped[:, i] for i in range(self.n_critic)])
+        if self.n_critic > 1:
+            warnings.warn(f"{type(self).__name__} overrides train_step, so fit hands it one batch per step and "
+                          f"GAN.train_step uses that batch for all n_critic={self.n_critic} critic updates; override "
+                          "train_iteration(real_batches) instead to give each critic update its own batch.",
+                          UserWarning, stacklevel=2)
+        return self.train_iteration([_drop_labels(data)] * self.n_critic)
+
+    def train_iteration(self, real_batches):
+        """One generator iteration: a critic update on each of ``real_batches`` (``n_critic`` tensors
+        ``[batch, ...]``), then a generator update; updates the trackers and returns their results (the logs).
+
+        The hook for a variant that adds work around the whole loop (ProGAN's schedule, RealnessGAN's anchors)
+        while keeping one real batch per critic update.
+        """
         figures = {}
-        for i in range(self.n_critic):
-            real_images = real_batches[:, i]
+        for real_images in real_batches:
             figures.update(self.critic_update(real_images))
         figures.update(self.generator_update(real_images))
         if self.instance_noise_enabled:
             figures["instance_noise_stddev"] = self.instance_noise_stddev
+        if "d_loss" in figures and "g_loss" in figures:
+            figures.setdefault("loss", tf.cast(figures["d_loss"], tf.float32) + tf.cast(figures["g_loss"], tf.float32))
         for name, tracker in self._trackers.items():
             if name in figures:
                 tracker.update_state(tf.cast(figures[name], tf.float32))
@@ -506,7 +670,7 @@ class GAN(keras.Model):
     # -- fit with checks ------------------------------------------------------------------------------------
 
     def _check_images(self, images_spec_shape, dtype):
-        expected = tuple(self.generator.output_shape[1:])
+        expected = self.sample_shape
         got = tuple(images_spec_shape[1:])
         if len(got) != len(expected) or any(g is not None and g != e for g, e in zip(got, expected)):
             raise ValueError(f"The data's images have shape {got} but the generator makes {expected}. Resize "
@@ -515,14 +679,34 @@ class GAN(keras.Model):
             raise ValueError(f"The data's images are {tf.as_dtype(dtype).name}; the GAN expects floats in [-1, 1]. "
                              "Scale them, e.g. images.astype('float32') / 127.5 - 1, or load through tfgan_zoo.data.")
 
+    def _check_array(self, x):
+        """NaN/Inf are errors; images (``[n, h, w(, c)]``, not points) outside [-1, 1] get a warning."""
+        if not np.issubdtype(x.dtype, np.floating):
+            return
+        if not np.isfinite(x).all():
+            raise ValueError(f"The training images contain {int((~np.isfinite(x)).sum())} NaN/Inf values; "
+                             "clean or drop those samples before fit().")
+        low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+        if x.ndim >= 3 and (low < -1.01 or high > 1.01):
+            fix = "x / 127.5 - 1" if high > 10.0 and low >= 0.0 else "(x - x.min()) / (x.max() - x.min()) * 2 - 1"
+            warnings.warn(f"fit(x=...): the images range over [{low:g}, {high:g}], outside [-1, 1], the range of the "
+                          f"generator's tanh output; the critic can then tell real from fake by range alone. Scale "
+                          f"them, e.g. {fix}, or load them with tfgan_zoo.data.from_numpy.", UserWarning, stacklevel=4)
+
     def prepare_dataset(self, x, batch_size=None):
-        """Turns ``fit``'s ``x`` (a ``tf.data.Dataset`` of batches, or a numpy array) into critic groups."""
+        """Turns ``fit``'s ``x`` (a ``tf.data.Dataset`` of batches, or a numpy array) into what ``train_step``
+        reads: critic groups (:func:`group_critic_batches`), or the batches as they are when a subclass
+        overrides ``train_step`` (see :attr:`groups_critic_batches`)."""
+        if batch_size is not None:
+            _check_positive_int("batch_size", batch_size, "It is the number of images per batch of a numpy x "
+                                "(default 32).")
         if isinstance(x, np.ndarray):
-            if np.issubdtype(x.dtype, np.floating) and not np.isfinite(x).all():
-                raise ValueError(f"The training images contain {int((~np.isfinite(x)).sum())} NaN/Inf values; "
-                                 "clean or drop those samples before fit().")
+            self._check_array(x)
             x = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=self.seed).batch(
                 batch_size or 32, drop_remainder=True)
+        elif batch_size is not None:
+            raise ValueError(f"batch_size={batch_size!r} applies to a numpy x; a tf.data.Dataset is batched "
+                             "already: batch it with dataset.batch(...) and leave batch_size out.")
         if not isinstance(x, tf.data.Dataset):
             raise TypeError(f"fit(x=...) takes a tf.data.Dataset of image batches or a numpy array of images; "
                             f"got {type(x).__name__}.")
@@ -530,18 +714,22 @@ class GAN(keras.Model):
         spec = spec[0] if isinstance(spec, (tuple, list)) else spec
         if spec.shape.rank is not None and spec.shape.rank >= 2:
             self._check_images(spec.shape, spec.dtype)
-        grouped = group_critic_batches(x, self.n_critic)
-        batch = grouped.element_spec.shape[0]  # static after grouping (the first batch's size when unknown before)
+        if self.groups_critic_batches:
+            x = group_critic_batches(x, self.n_critic)
+            spec = x.element_spec  # the batch size is static after grouping
+        batch = spec.shape[0] if spec.shape.rank else None
         if self.pack_degree > 1 and batch is not None and batch % self.pack_degree:
             raise ValueError(f"batch size {batch} is not divisible by pack_degree={self.pack_degree}; "
                              f"use a batch size that is a multiple of {self.pack_degree}.")
-        return grouped
+        return x
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, **kwargs):
         """``keras.Model.fit`` over a dataset of image batches (labels ignored); one step = one generator update.
 
         ``x``: a ``tf.data.Dataset`` yielding ``images`` or ``(images, labels)`` batches, or a numpy array of
-        images in [-1, 1] (batched with ``batch_size``, default 32). Each step consumes ``n_critic`` batches.
+        images in [-1, 1] (batched with ``batch_size``, default 32; images outside [-1, 1] get a warning). Each
+        step consumes ``n_critic`` batches (one, when a subclass overrides ``train_step``). An infinite dataset
+        (``repeat()``) needs ``steps_per_epoch``.
         """
         if self.d_optimizer is None:
             raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit(); "
@@ -555,8 +743,12 @@ class GAN(keras.Model):
             raise ValueError(f"fit(x=...) got no training step: the dataset is empty or has fewer than n_critic="
                              f"{self.n_critic} full batches (each step reads n_critic batches; short batches are "
                              "dropped). Use more data or a smaller batch size.")
-        resumable = cardinality > 0 or (cardinality == tf.data.INFINITE_CARDINALITY and kwargs.get("steps_per_epoch"))
-        if resumable and not tf.distribute.has_strategy() and getattr(self, "_distribute_strategy", None) is None:
+        infinite = cardinality == tf.data.INFINITE_CARDINALITY
+        if infinite and not kwargs.get("steps_per_epoch"):
+            raise ValueError("fit(x=...) got an infinite dataset (repeat()) and no steps_per_epoch, so an epoch would "
+                             "never end; pass steps_per_epoch=... (generator steps per epoch), or drop repeat().")
+        if (cardinality > 0 or infinite) and not tf.distribute.has_strategy() \
+                and getattr(self, "_distribute_strategy", None) is None:
             stream = DataStream(dataset, kwargs.get("steps_per_epoch"))
             kwargs["steps_per_epoch"] = stream.steps_per_epoch
             kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [stream]
@@ -670,7 +862,21 @@ class GAN(keras.Model):
             self.seed_generator.state.assign(store[_SEED_STATE_KEY])
 
     def get_compile_config(self):
-        return None
+        """The arguments of :meth:`compile` (both optimizers serialised), or None for an uncompiled model.
+
+        ``model.save`` stores them, and ``keras.saving.load_model`` passes them to :meth:`compile_from_config`
+        before it loads the variables, so the loaded optimizers get the saved slots and iteration counts.
+        """
+        if self.d_optimizer is None:
+            return None
+        return {"d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+                "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+                **self._compile_arguments}
 
     def compile_from_config(self, config):
-        self.compile()
+        """Compiles with the arguments :meth:`get_compile_config` saved (optimizers of the saved class and
+        config; their variables are loaded afterwards by ``load_model``)."""
+        config = dict(config)
+        for role in ("d_optimizer", "g_optimizer"):
+            config[role] = keras.saving.deserialize_keras_object(config[role])
+        self.compile(**config)

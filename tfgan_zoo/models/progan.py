@@ -32,7 +32,7 @@ import tensorflow as tf
 
 from ..layers.progan import (HE_GAIN, EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStandardDeviation,
                              PixelNormalization, downscale2d, fade_in, upscale2d)
-from .gan import _check_positive_int, _drop_labels
+from .gan import _check_positive_int
 from .wgan import WGANGP
 
 __all__ = ["ProGAN", "ProgressiveGenerator", "ProgressiveDiscriminator", "progressive_schedule",
@@ -456,16 +456,15 @@ class ProGAN(WGANGP):
         figures["d_loss"] = loss
         return loss, figures
 
-    def train_step(self, data):
-        """Advances the schedule, fades the real images to the current resolution, runs :class:`GAN`'s step."""
-        real_batches = _drop_labels(data)  # [batch, n_critic, R, R, c]
+    def train_iteration(self, real_batches):
+        """Advances the schedule, fades each real batch to the current resolution, runs :class:`GAN`'s iteration."""
         self.advance_schedule()
-        shape = tf.shape(real_batches)
-        flat = tf.reshape(real_batches, tf.concat([[-1], shape[2:]], 0))
-        faded = fade_real_images(flat, self.discriminator.phase, self.discriminator.alpha, self.num_phases)
-        logs = super().train_step(tf.reshape(faded, shape))
+        faded = [fade_real_images(batch, self.discriminator.phase, self.discriminator.alpha, self.num_phases)
+                 for batch in real_batches]
+        logs = super().train_iteration(faded)
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        self.images_seen.assign_add(tf.cast(shape[0] * shape[1] * replicas, tf.int64))
+        shown = tf.shape(real_batches[0])[0] * len(real_batches) * replicas
+        self.images_seen.assign_add(tf.cast(shown, tf.int64))
         return logs
 
     def get_config(self):

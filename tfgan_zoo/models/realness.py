@@ -368,6 +368,7 @@ class RealnessGAN(GAN):
     """
 
     default_n_critic = 1
+    critic_outputs_per_sample = None  # num_outcomes logits, checked against num_outcomes
     default_discriminator_optimizer = {"class_name": "Adam",
                                        "config": {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}}
     default_generator_optimizer = default_discriminator_optimizer
@@ -445,13 +446,13 @@ class RealnessGAN(GAN):
             figures["g_kl_a1"] = tf.reduce_mean(anchor_kl(self.anchor1, fake_output))
         return loss, figures
 
-    def train_step(self, data):
+    def train_iteration(self, real_batches):
         if self.resample_anchors:
             # Straight from the seed generator rather than _random: every replica must hold the same anchors.
             anchor0, anchor1 = realness_anchors(self.num_outcomes, seed=self.seed_generator)
             self.anchor0.assign(anchor0)
             self.anchor1.assign(anchor1)
-        return super().train_step(data)
+        return super().train_iteration(real_batches)
 
     # -- serialisation --------------------------------------------------------------------------------------
 

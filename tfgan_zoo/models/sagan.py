@@ -52,7 +52,7 @@ class SAGAN(GAN):
 
     def __init__(self, generator, discriminator, latent_dim=None, **kwargs):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        images = len(generator.output_shape) == 4  # toy (MLP) nets have no feature maps to attend over
+        images = len(self.sample_shape) == 3  # toy (MLP) nets have no feature maps to attend over
         for role, network in (("generator", generator), ("discriminator", discriminator)):
             unnormalised, _ = layers_without_spectral_normalization(network)
             if unnormalised:

@@ -121,6 +121,7 @@ class SphereGAN(GAN):
                                                                         "beta_2": 0.9}}
     default_generator_optimizer = default_discriminator_optimizer
     default_moments = 3
+    critic_outputs_per_sample = None  # any feature width: the head projects the features onto the sphere
     default_feature_dim = 1024
     default_latent_dim = 128
     default_batch_size = 64
