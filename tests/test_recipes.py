@@ -14,6 +14,7 @@ from tfgan_zoo.training_callbacks import InstanceNoiseSchedule
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
 import toy_coverage  # noqa: E402
+import zoo_mnist  # noqa: E402
 
 # Small and quick: a recipe with these changes trains in well under a second per step.
 TINY = {"networks": {"generator": {"hidden_units": [8]}, "discriminator": {"hidden_units": [8]}},
@@ -184,6 +185,19 @@ def test_the_cli_and_the_benchmark_build_the_same_run(variant):
     keras.backend.clear_session()
     from_benchmark = _fingerprint(toy_coverage.build_run(variant, "ring_of_8", 1))
     assert from_cli == from_benchmark
+
+
+def test_the_cli_and_the_mnist_benchmark_build_the_same_run_for_the_same_recipe_fields():
+    settings = {"model_options": None, "ema_decay": 0.995, "batch_size": 32, "lr": 5e-4, "cpu_minutes": 1.0}
+    overrides = zoo_mnist.recipe_overrides(settings, jit_compile=False)
+    sets = [f"--set={key}={json.dumps(value)}" for key, value in overrides.items()]
+    args = cli.build_parser().parse_args(["train", "instance_noise", "--data", "mnist", "--seed", "2", *sets])
+    keras.backend.clear_session()
+    from_cli = _fingerprint(cli.build_training(args))
+    from_benchmark = _fingerprint(zoo_mnist.build_run("instance_noise", 2, settings, jit_compile=False))
+    assert from_cli == from_benchmark
+    assert from_cli["recipe"]["model"] == {"ema_decay": 0.995, "ema_start": 200}
+    assert from_cli["recipe"]["d_optimizer"]["config"]["learning_rate"] == 5e-4
 
 
 def test_cli_recipes_lists_every_variant_and_prints_one_resolved(capsys):
