@@ -253,7 +253,7 @@ class SubclassedCritic(keras.Model):
 @pytest.mark.parametrize("variant", ["GAN", "WGANGP", "SAGAN"])
 def test_subclassed_generator_and_discriminator_train(variant):
     model = _quiet(lambda: getattr(tfgan_zoo, variant)(SubclassedGenerator(), SubclassedCritic(), latent_dim=3,
-                                                       seed=0))()
+                                                       ema_decay=0.9, seed=0))()
     model.compile()
     before = [w.numpy() for w in model.generator.weights + model.discriminator.weights]
     assert model.sample_shape == (2,) and len(before) == 8
@@ -262,6 +262,7 @@ def test_subclassed_generator_and_discriminator_train(variant):
     after = [w.numpy() for w in model.generator.weights + model.discriminator.weights]
     # (a Wasserstein critic's output bias gets no gradient: its loss is a difference of means)
     assert all(not np.array_equal(a, b) for a, b in zip(before, after) if a.size > 1)
+    assert model.generate(5).shape == (5, 2)  # from the EMA copy of the subclassed generator
 
 
 def _one_step_weights(l2_critic=0.0, l2_generator=0.0):
