@@ -220,10 +220,22 @@ def test_float_images_outside_minus_one_to_one_warn_once_with_the_fix(scale, fix
     assert sum("outside [-1, 1]" in str(w.message) for w in record) == 1
 
 
+def test_a_dataset_of_images_outside_minus_one_to_one_warns_after_its_first_step():
+    images = np.random.default_rng(0).uniform(0, 255, size=(16, 4, 4, 1)).astype("float32")
+    model = _image_gan()
+    with pytest.warns(UserWarning, match=r"images of the first step reach \|x\| = 2\d\d\.?\d*, outside \[-1, 1\]"
+                                         r".*x / 127\.5 - 1") as record:
+        model.fit(tf.data.Dataset.from_tensor_slices(images).batch(4), epochs=2, verbose=0)
+    assert sum("outside [-1, 1]" in str(w.message) for w in record) == 1
+    assert int(model.generator_steps.numpy()) == 8  # a warning, training goes on
+
+
 def test_points_and_images_within_range_do_not_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         _image_gan().fit(np.full((8, 4, 4, 1), 0.5, "float32"), batch_size=4, epochs=1, verbose=0)
+        _image_gan().fit(tf.data.Dataset.from_tensor_slices(np.full((8, 4, 4, 1), -1.0, "float32")).batch(
+            4, drop_remainder=True), epochs=1, verbose=0)
         _gan().fit(_points() * 5, batch_size=8, epochs=1, verbose=0)  # toy points have no [-1, 1] range
 
 

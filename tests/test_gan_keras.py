@@ -116,6 +116,16 @@ def test_an_uncompiled_model_loads_uncompiled(tmp_path):
         loaded.fit(POINTS, batch_size=8)
 
 
+def test_a_dataset_of_unknown_length_trains_exactly_its_batches():
+    """Keras ends such an epoch by calling the step on the exhausted iterator; no update may run then."""
+    model = _quiet(VARIANTS["ema_noise"])()
+    model.compile()
+    unknown = tf.data.Dataset.from_tensor_slices(POINTS).batch(8).filter(lambda x: True)  # 8 batches, length unknown
+    model.fit(unknown, epochs=2, verbose=0)
+    assert int(model.generator_steps.numpy()) == int(model.d_optimizer.iterations.numpy()) == 16
+    assert int(model.g_optimizer.iterations.numpy()) == 16
+
+
 # --- 2. one optimizer story ------------------------------------------------------------------------------
 
 

@@ -182,6 +182,33 @@ def _output_shape(network, example):
     return tuple(network(example(), training=False).shape[1:])
 
 
+def _warn_out_of_range(seen, looks_like_bytes, stacklevel):
+    fix = "x / 127.5 - 1" if looks_like_bytes else "(x - x.min()) / (x.max() - x.min()) * 2 - 1"
+    warnings.warn(f"fit(x=...): the images {seen}, outside [-1, 1], the range of the generator's tanh output; "
+                  f"the critic can then tell real from fake by range alone. Scale them, e.g. {fix}, or load them "
+                  "with tfgan_zoo.data.", UserWarning, stacklevel=stacklevel)
+
+
+class _RealRangeCheck(keras.callbacks.Callback):
+    """Warns once, after the first step of a ``fit`` on a dataset, when its real images leave [-1, 1].
+
+    The step records ``max |x|`` of its real images; reading it there costs nothing, where peeking at the
+    dataset before ``fit`` would build an extra iterator (a shuffle buffer filled twice, a reshuffle drawn).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._checked = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._checked:
+            return
+        self._checked = True
+        peak = float(keras.ops.convert_to_numpy(self.model._real_peak))
+        if peak > 1.01:
+            _warn_out_of_range(f"of the first step reach |x| = {peak:g}", peak > 10.0, stacklevel=2)
+
+
 class GANOptimizers:
     """``model.optimizer`` of a :class:`GAN`: its two optimizers, as Keras's callbacks see a group of them.
 
@@ -338,6 +365,8 @@ class GAN(keras.Model):
         self.g_optimizer = None
         self._trackers = {}
         self._compile_arguments = {}
+        # max |x| of the real images of the last step, for fit's range check of a dataset (not saved)
+        self._real_peak = tf.Variable(0.0, trainable=False, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
     # -- construction helpers ---------------------------------------------------------------------------
 
@@ -637,15 +666,20 @@ class GAN(keras.Model):
         """
         if self.d_optimizer is None:
             raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit().")
-        if self.groups_critic_batches:
-            grouped = _drop_labels(data)
-            return self.train_iteration([grouped[:, i] for i in range(self.n_critic)])
-        if self.n_critic > 1:
+        real = _drop_labels(data)
+        if not self.groups_critic_batches and self.n_critic > 1:
             warnings.warn(f"{type(self).__name__} overrides train_step, so fit hands it one batch per step and "
                           f"GAN.train_step uses that batch for all n_critic={self.n_critic} critic updates; override "
                           "train_iteration(real_batches) instead to give each critic update its own batch.",
                           UserWarning, stacklevel=2)
-        return self.train_iteration([_drop_labels(data)] * self.n_critic)
+        # Every update waits for the data: at the end of a dataset of unknown length Keras runs the step once more
+        # on an exhausted iterator, and the updates that do not read the real images (the generator's, the
+        # counters, the random stream) would otherwise run then.
+        with tf.control_dependencies([real]):
+            self._real_peak.assign(tf.reduce_max(tf.abs(tf.cast(real, tf.float32))))
+            if self.groups_critic_batches:
+                return self.train_iteration([real[:, i] for i in range(self.n_critic)])
+            return self.train_iteration([real] * self.n_critic)
 
     def train_iteration(self, real_batches):
         """One generator iteration: a critic update on each of ``real_batches`` (``n_critic`` tensors
@@ -688,10 +722,7 @@ class GAN(keras.Model):
                              "clean or drop those samples before fit().")
         low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
         if x.ndim >= 3 and (low < -1.01 or high > 1.01):
-            fix = "x / 127.5 - 1" if high > 10.0 and low >= 0.0 else "(x - x.min()) / (x.max() - x.min()) * 2 - 1"
-            warnings.warn(f"fit(x=...): the images range over [{low:g}, {high:g}], outside [-1, 1], the range of the "
-                          f"generator's tanh output; the critic can then tell real from fake by range alone. Scale "
-                          f"them, e.g. {fix}, or load them with tfgan_zoo.data.from_numpy.", UserWarning, stacklevel=4)
+            _warn_out_of_range(f"range over [{low:g}, {high:g}]", high > 10.0 and low >= 0.0, stacklevel=5)
 
     def prepare_dataset(self, x, batch_size=None):
         """Turns ``fit``'s ``x`` (a ``tf.data.Dataset`` of batches, or a numpy array) into what ``train_step``
@@ -747,6 +778,8 @@ class GAN(keras.Model):
         if infinite and not kwargs.get("steps_per_epoch"):
             raise ValueError("fit(x=...) got an infinite dataset (repeat()) and no steps_per_epoch, so an epoch would "
                              "never end; pass steps_per_epoch=... (generator steps per epoch), or drop repeat().")
+        if isinstance(x, tf.data.Dataset) and len(self.sample_shape) >= 2 and self.groups_critic_batches:
+            kwargs["callbacks"] = list(kwargs.get("callbacks") or []) + [_RealRangeCheck()]
         if (cardinality > 0 or infinite) and not tf.distribute.has_strategy() \
                 and getattr(self, "_distribute_strategy", None) is None:
             stream = DataStream(dataset, kwargs.get("steps_per_epoch"))
