@@ -114,8 +114,8 @@ def test_killed_fit_resumes_bit_identical_with_backup_and_restore(tmp_path):
 
 
 def test_cli_train_resume_after_kill_is_bit_identical(tmp_path):
-    common = ["train", "gan", "--data", "ring8", "--batch-size", "16", "--epochs", "3", "--seed", "1",
-              "--ema", "0.9", "--grid-every", "100"]
+    common = ["train", "gan", "--data", "ring8", "--batch-size", "16", "--steps", "18", "--steps-per-epoch", "6",
+              "--seed", "1", "--ema", "0.9", "--grid-every", "100", "--set", "steps_per_execution=1"]
     full = _subprocess(f"cli_run({[str(a) for a in common + ['--out', tmp_path / 'full']]!r})", tmp_path / "full.npz")
     cut = common + ["--out", str(tmp_path / "cut")]
     _subprocess(f"cli_run({cut!r})", tmp_path / "never.npz", kill_at=9)  # epoch 2 of 3 (6 steps each), batch 3
@@ -237,7 +237,8 @@ def test_cli_exits_1_with_one_line_when_the_loss_diverges(tmp_path, capsys, monk
     from tfgan_zoo import cli
 
     monkeypatch.setattr(data, "load", lambda name, **options: _poisoned_batches())
-    status = cli.main(["train", "gan", "--data", "ring8", "--epochs", "2", "--out", str(tmp_path / "run")])
+    status = cli.main(["train", "gan", "--data", "ring8", "--steps", "8", "--steps-per-epoch", "4", "--set",
+                       "steps_per_execution=1", "--set", "point_scale=null", "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1
     assert err[-1].startswith("tfgan-zoo train: error: Non-finite loss at generator step 3 (epoch 1, batch 3)")

@@ -246,8 +246,9 @@ def _with_point_scale(recipe, dataset):
     first = next(iter(dataset))
     points = np.asarray(first[0] if isinstance(first, (tuple, list)) else first, dtype=np.float64)
     rms = float(np.sqrt(np.mean(np.sum(points.reshape(len(points), -1) ** 2, axis=1))))
-    if not rms > 0:
-        raise ValueError("the data's first batch is all zeros: point_scale cannot be measured; use null.")
+    if not 0 < rms < float("inf"):
+        raise ValueError(f"the data's first batch has RMS norm {rms}: point_scale needs finite, non-zero points "
+                         "(clean the data, or --set point_scale=null).")
     factor = float(np.float32(recipe["point_scale"] / rms))
     networks["generator"] = {"output_scale": 1.0 / factor, **networks["generator"]}
     networks["discriminator"] = {"input_scale": factor, **networks["discriminator"]}
