@@ -163,6 +163,24 @@ PARITY_SCRIPT = textwrap.dedent("""
 """)
 
 
+DCGAN_PARITY_SCRIPT = PARITY_SCRIPT.replace(
+    "getattr(tfgan_zoo, sys.argv[1])(tiny_generator(), tiny_discriminator(), n_critic=2, seed=4)",
+    "keras.utils.set_random_seed(0) or tfgan_zoo.zoo.build('gan', (28, 28, 1), latent_dim=8, seed=4, network_options={'generator': {'base_filters': 4}, "
+    "'discriminator': {'base_filters': 4}})").replace(
+    "x = np.random.default_rng(0).normal(size=(192, 2))", "x = np.random.default_rng(0).uniform(-1, 1, (64, 28, 28, 1))")
+
+
+def test_two_replicas_take_the_same_step_as_one_with_the_default_dcgan_batch_norm():
+    # The default DCGAN generator normalises with batch statistics: synchronised over the replicas, so that two
+    # replicas see the statistics of the global batch, as one device does.
+    import os
+    out = subprocess.run([sys.executable, "-c", DCGAN_PARITY_SCRIPT, "GAN", os.path.dirname(__file__)], check=True,
+                         capture_output=True, text=True).stdout
+    one, two = json.loads(out.strip().splitlines()[-1])
+    for a, b in zip(one, two):
+        np.testing.assert_allclose(np.array(a), np.array(b), atol=1e-5, rtol=1e-5)
+
+
 @pytest.mark.parametrize("variant", ["WGANGP", "GAN"])
 def test_two_replicas_take_the_same_step_as_one(variant, tmp_path):
     import os

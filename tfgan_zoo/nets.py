@@ -110,7 +110,10 @@ def _conv(filters, kernel_size, spectral_normalization, strides=1, transpose=Fal
 
 def _normalize(x, normalization):
     if normalization == "batch":
-        return keras.layers.BatchNormalization(momentum=_BATCH_NORM_MOMENTUM, epsilon=_BATCH_NORM_EPSILON)(x)
+        # synchronized: under a tf.distribute strategy the statistics are those of the global batch, so N replicas
+        # take the step one device takes on it (without a strategy it is plain batch normalisation)
+        return keras.layers.BatchNormalization(momentum=_BATCH_NORM_MOMENTUM, epsilon=_BATCH_NORM_EPSILON,
+                                               synchronized=True)(x)
     if normalization == "layer":
         # Over all of (H, W, C) for feature maps, as in the WGAN-GP critic.
         return keras.layers.LayerNormalization(axis=list(range(1, len(x.shape))))(x)
