@@ -300,3 +300,43 @@ def test_cli_unknown_variant_and_dataset(tmp_path, capsys):
     assert status == 2 and "variant='wgan_gpp' is not in the zoo" in err
     status, err = _cli(["train", "gan", "--data", "cifar", "--out", tmp_path / "run"], capsys)
     assert status == 2 and "Unknown dataset 'cifar'" in err
+
+
+# The CLI: exit status 2, one line naming the option and the fix, no traceback, no run folder left behind.
+CLI_CASES = [
+    (["train", "gan", "--data", "ring8", "--image-size", "28"], "--image-size 28: ring8 holds 2-D points"),
+    (["train", "gan", "--data", "mnist", "--family", "resnet"], "image_size=28 is not supported by resnet_generator"),
+    (["train", "gan", "--data", "ring8", "--recipe", "{tmp}/none.json"], "no such file; pass the recipe.json"),
+    (["train", "gan", "--data", "ring8", "--recipe", "{tmp}/not_json.txt"], "not a readable JSON recipe"),
+    (["train", "gan", "--data", "ring8", "--devices", "0"], "--devices=0 must be >= 1"),
+    (["train", "gan", "--data", "ring8", "--grid-every", "0"], "--grid-every 0: must be at least 1"),
+    (["train", "lsgan", "--data", "ring8", "--set", "model.loss=hinge"], "loss='least_squares' defines the variant"),
+    (["train", "gan", "--data", "ring8", "--set", "batch_size=abc"], "batch_size='abc' must be an integer >= 1"),
+    (["train", "gan", "--data", "ring8", "--set", "steps"], "--set 'steps': use KEY=VALUE"),
+    (["train", "gan", "--data", "ring8", "--steps", "1500"], "steps=1500 is not a multiple of steps_per_epoch"),
+    (["train", "gan", "--data", "ring8", "--set", "point_scale=-1"], "point_scale=-1 must be a number > 0"),
+    (["recipes", "wgan_gpp"], "variant='wgan_gpp' is not in the zoo"),
+    (["recipes", "gan", "--data", "cifar"], "--data cifar: Unknown dataset 'cifar'"),
+    (["recipes", "sagan", "--data", "ring8"], "sagan has no toy recipe"),
+    (["sample", "{tmp}/corrupt_savedmodel", "--out", "{tmp}/x.png"], "could not be loaded as a SavedModel"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CLI_CASES, ids=[f"cli_{i}_{c[0][0]}" for i, c in enumerate(CLI_CASES)])
+def test_cli_bad_input_is_one_line_and_leaves_no_run_folder(tmp_path, capsys, argv, message):
+    (tmp_path / "not_json.txt").write_text("steps: 3")
+    (tmp_path / "corrupt_savedmodel" / "variables").mkdir(parents=True)
+    (tmp_path / "corrupt_savedmodel" / "saved_model.pb").write_bytes(b"not a protobuf")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    if argv[0] == "train":
+        argv += ["--out", str(tmp_path / "run")]
+    status, err = _cli(argv, capsys)
+    assert status == 2 and message in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_sample_creates_the_folder_of_its_output(tmp_path, capsys):
+    out = tmp_path / "new" / "folder" / "ring.png"
+    status, _ = _cli(["sample", "--pretrained", "gan_ring", "--num", "16", "--out", out], capsys)
+    assert status == 0 and out.is_file()

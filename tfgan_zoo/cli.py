@@ -135,8 +135,11 @@ def _recipe_overrides(args):
     if args.minutes is not None and not args.minutes > 0:
         raise UsageError(f"--minutes {args.minutes}: the budget must be more than 0 minutes.")
     overrides = {}
-    for text in args.overrides:
-        overrides = recipes.merge(overrides, recipes.parse_override(text))
+    try:
+        for text in args.overrides:
+            overrides = recipes.merge(overrides, recipes.parse_override(text))
+    except recipes.RecipeError as error:
+        raise UsageError(str(error)) from None
     shortcuts = {"steps": args.steps, "batch_size": args.batch_size, "steps_per_epoch": args.steps_per_epoch,
                  "latent_dim": args.latent_dim, "jit_compile": args.jit,
                  "networks": {"kind": args.family} if args.family else None,
@@ -167,6 +170,9 @@ def build_training(args, strategy=None):
     except ValueError as error:
         raise UsageError(str(error)) from None
     data_options = {}
+    if args.image_size and args.data.strip().lower() in ("ring8", "ring_of_8", "grid25", "grid_of_25"):
+        raise UsageError(f"--image-size {args.image_size}: {args.data} holds 2-D points, not images; drop "
+                         "--image-size.")
     if args.image_size:
         data_options["image_size"] = args.image_size
     elif args.data == "digits":
@@ -334,6 +340,8 @@ def sample(args):
     else:
         generator = _load_exported(args.generator, load_generator)
     samples = generator.generate(args.num, batch_size=args.num, seed=args.seed)
+    if os.path.dirname(args.out):
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
     if mixture is not None:  # 2-D points of a shipped toy generator: a scatter plot over the real mixture
         save_toy_samples_png(samples, mixture, args.out, title=f"{generator.name}: {args.num} samples on {mixture}")
         print(f"Wrote a scatter plot of {args.num} points of {generator.name} over {mixture} to {args.out}")
@@ -348,6 +356,10 @@ def _load_exported(path, load_generator):
         return load_generator(path)
     except ValueError as error:
         raise UsageError(str(error).removeprefix("path ")) from None
+    except (OSError, RuntimeError) as error:  # a truncated saved_model.pb, missing variables files
+        first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        raise UsageError(f"{path} could not be loaded as a SavedModel ({first}); export the generator again "
+                         "with `tfgan-zoo export` or GAN.export_generator.") from None
 
 
 def evaluate(args):

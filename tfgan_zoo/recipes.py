@@ -297,6 +297,9 @@ def resolve(variant, family, overrides=None):
             raise RecipeError(f"recipe {key} cannot be overridden; pick the variant and data instead.")
     _check_keys(overrides)
     recipe = merge(FAMILIES[family], RECIPES[family].get(name, {}))
+    kind = overrides.get("networks", {}).get("kind")
+    if kind is not None and kind != recipe["networks"]["kind"]:  # another kind of net: the family's options are not its
+        recipe["networks"] = {"kind": kind, "generator": {}, "discriminator": {}}
     model_options = merge(recipe["model"], overrides.get("model", {}))
     paper = zoo.paper_optimizers(name, model_options)
     for role in ("d_optimizer", "g_optimizer"):
