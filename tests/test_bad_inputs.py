@@ -340,3 +340,20 @@ def test_cli_sample_creates_the_folder_of_its_output(tmp_path, capsys):
     out = tmp_path / "new" / "folder" / "ring.png"
     status, _ = _cli(["sample", "--pretrained", "gan_ring", "--num", "16", "--out", out], capsys)
     assert status == 0 and out.is_file()
+
+
+def test_cli_sample_of_a_savedmodel_missing_its_variables(tmp_path, capsys):
+    model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), seed=0)
+    model.export_generator(str(tmp_path / "generator"))
+    for part in (tmp_path / "generator" / "variables").glob("variables.data*"):
+        part.unlink()
+    status, err = _cli(["sample", tmp_path / "generator", "--out", tmp_path / "x.png"], capsys)
+    assert status == 2 and "could not be loaded as a SavedModel" in err and len(err.splitlines()) == 1
+
+
+def test_fit_on_a_dataset_of_dicts_names_the_fix():
+    model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), seed=0)
+    model.compile()
+    dataset = tf.data.Dataset.from_tensor_slices({"image": np.zeros((16, 2), "float32")}).batch(8)
+    with pytest.raises(TypeError, match=r"elements of type dict with keys \['image'\]\. Map it first"):
+        model.fit(dataset, epochs=1, verbose=0)

@@ -352,11 +352,13 @@ def sample(args):
 
 
 def _load_exported(path, load_generator):
+    import tensorflow as tf
+
     try:
         return load_generator(path)
     except ValueError as error:
         raise UsageError(str(error).removeprefix("path ")) from None
-    except (OSError, RuntimeError) as error:  # a truncated saved_model.pb, missing variables files
+    except (OSError, RuntimeError, tf.errors.OpError) as error:  # a truncated saved_model.pb, a missing variables file
         first = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise UsageError(f"{path} could not be loaded as a SavedModel ({first}); export the generator again "
                          "with `tfgan-zoo export` or GAN.export_generator.") from None

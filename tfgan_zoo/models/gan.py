@@ -743,6 +743,11 @@ class GAN(keras.Model):
                             f"got {type(x).__name__}.")
         spec = x.element_spec
         spec = spec[0] if isinstance(spec, (tuple, list)) else spec
+        if not isinstance(spec, tf.TensorSpec):
+            keys = f" with keys {sorted(spec)}" if isinstance(spec, dict) else ""
+            raise TypeError(f"fit(x=...) takes a dataset of image batches or (images, labels) batches; got elements "
+                            f"of type {type(spec).__name__}{keys}. Map it first, e.g. "
+                            "dataset.map(lambda element: element['image']).")
         if spec.shape.rank is not None and spec.shape.rank >= 2:
             self._check_images(spec.shape, spec.dtype)
         if self.groups_critic_batches:
