@@ -357,3 +357,16 @@ def test_fit_on_a_dataset_of_dicts_names_the_fix():
     dataset = tf.data.Dataset.from_tensor_slices({"image": np.zeros((16, 2), "float32")}).batch(8)
     with pytest.raises(TypeError, match=r"elements of type dict with keys \['image'\]\. Map it first"):
         model.fit(dataset, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"generators": [1]}'])
+def test_a_corrupt_manifest_of_the_shipped_generators_is_one_clear_error(tmp_path, capsys, monkeypatch, content):
+    from tfgan_zoo import pretrained
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(content)
+    monkeypatch.setattr(pretrained, "MANIFEST_PATH", manifest)
+    with pytest.raises(ValueError, match="manifest .* reinstall tfgan_zoo"):
+        pretrained.available()
+    status, err = _cli(["sample", "--pretrained", "gan_ring", "--out", tmp_path / "x.png"], capsys)
+    assert status == 2 and "reinstall tfgan_zoo" in err and len(err.splitlines()) == 1

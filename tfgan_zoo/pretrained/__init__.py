@@ -98,8 +98,16 @@ class PretrainedGenerator(ExportedGenerator):
 def _manifest():
     if not MANIFEST_PATH.exists():
         return {}
-    with open(MANIFEST_PATH, encoding="utf-8") as f:
-        return json.load(f).get("generators", {})
+    try:
+        with open(MANIFEST_PATH, encoding="utf-8") as f:
+            generators = json.load(f).get("generators", {})
+    except (OSError, ValueError, AttributeError) as error:
+        raise ValueError(f"the shipped generators' manifest {MANIFEST_PATH} cannot be read ({type(error).__name__}: "
+                         f"{str(error)[:120]}); reinstall tfgan_zoo to restore it.") from None
+    if not isinstance(generators, dict):
+        raise ValueError(f"the shipped generators' manifest {MANIFEST_PATH} has no 'generators' table; reinstall "
+                         "tfgan_zoo to restore it.")
+    return generators
 
 
 def available():
