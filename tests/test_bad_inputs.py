@@ -370,3 +370,20 @@ def test_a_corrupt_manifest_of_the_shipped_generators_is_one_clear_error(tmp_pat
         pretrained.available()
     status, err = _cli(["sample", "--pretrained", "gan_ring", "--out", tmp_path / "x.png"], capsys)
     assert status == 2 and "reinstall tfgan_zoo" in err and len(err.splitlines()) == 1
+
+
+def test_a_limited_mnist_is_balanced_over_the_digits():
+    _, labels = data.mnist_arrays(limit=500)
+    assert np.bincount(labels, minlength=10).tolist() == [50] * 10  # the stored array is sorted by class
+    _, first = data.mnist_arrays(limit=20)
+    assert first.tolist() == list(range(10)) * 2
+
+
+def test_evaluate_with_more_samples_than_real_data_says_how_many_it_used():
+    from tfgan_zoo.metrics import evaluate
+
+    model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), seed=0)
+    real = np.random.default_rng(0).normal(size=(300, 2)).astype("float32")
+    with pytest.warns(UserWarning, match=r"num_samples=400, but the real data gave 300 samples.*num_samples=300"):
+        result = evaluate(model, real, ("fid",), num_samples=400, extractor="identity", batch_size=100)
+    assert result["num_real"] == 300

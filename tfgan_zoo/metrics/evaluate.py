@@ -24,6 +24,8 @@ Every result also holds ``num_real``, ``num_generated`` and ``extractor``.
 """
 from __future__ import annotations
 
+import warnings
+
 import json
 import math
 import os
@@ -206,6 +208,11 @@ class Evaluator:
         if self.real.statistics is not None or self.real.keep_features:
             for batch in real_batches(real_data, self.num_samples, self.batch_size):
                 self.real.add(batch, self._outputs(batch))
+            if self.real.count < self.num_samples:
+                warnings.warn(f"num_samples={self.num_samples}, but the real data gave {self.real.count} samples: the "
+                              f"real statistics use those {self.real.count} (the result's num_real). Pass "
+                              f"num_samples={self.real.count} to compare equal counts, or more real data.",
+                              UserWarning, stacklevel=2)
 
     def _outputs(self, batch):
         shape = tuple(batch.shape[1:])
