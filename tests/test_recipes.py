@@ -80,6 +80,9 @@ def test_toy_recipes_keep_the_variants_defining_objective(variant):
     ({"instance_noise_anneal": 0}, r"instance_noise_anneal=0 must be a fraction"),
     ({"d_optimizer": "adam"}, r"d_optimizer must be \{'class_name'"),
     ({"model": {"setting": "big"}}, r"model\.setting='big' is not a setting of SNGAN"),
+    ({"networks": 3}, r"recipe networks=3 must be a dict of fields"),
+    ({"model": "hinge"}, r"recipe model='hinge' must be a dict of fields"),
+    ({"networks": {"generator": [64]}}, r"networks\.generator=\[64\] must be a dict of network options"),
 ])
 def test_a_bad_recipe_key_or_value_is_named_in_one_clear_error(overrides, message):
     with pytest.raises(recipes.RecipeError, match=message):

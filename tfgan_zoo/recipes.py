@@ -234,6 +234,13 @@ def _check_keys(recipe):
     for key in recipe:
         if key not in FIELDS and key not in ("variant", "family"):
             raise _unknown_key_error(key, FIELDS, "")
+    for key in ("networks", "model"):
+        if key in recipe and not isinstance(recipe[key], dict):
+            raise RecipeError(f"recipe {key}={recipe[key]!r} must be a dict of fields (--set {key}.FIELD=VALUE).")
+    for role in ("generator", "discriminator"):
+        if role in recipe.get("networks", {}) and not isinstance(recipe["networks"][role], dict):
+            raise RecipeError(f"recipe networks.{role}={recipe['networks'][role]!r} must be a dict of network "
+                              f"options (--set networks.{role}.OPTION=VALUE).")
     for key in recipe.get("networks", {}):
         if key not in ("kind", "generator", "discriminator"):
             raise _unknown_key_error(key, ("kind", "generator", "discriminator"), "networks.")
