@@ -160,6 +160,15 @@ def _read_recipe(path):
     return recipe
 
 
+def _holds_points(data_name):
+    from . import data
+
+    try:
+        return data.image_shape(data_name) == (2,)
+    except (ValueError, FileNotFoundError):  # an unknown name: the loader reports it
+        return False
+
+
 def build_training(args, strategy=None):
     """The :class:`tfgan_zoo.zoo.TrainingRun` that ``tfgan-zoo train`` runs for ``args`` (built by
     :func:`tfgan_zoo.zoo.build_run` from the variant's recipe, as the benchmarks build theirs)."""
@@ -170,7 +179,7 @@ def build_training(args, strategy=None):
     except ValueError as error:
         raise UsageError(str(error)) from None
     data_options = {}
-    if args.image_size and args.data.strip().lower() in ("ring8", "ring_of_8", "grid25", "grid_of_25"):
+    if args.image_size and _holds_points(args.data):
         raise UsageError(f"--image-size {args.image_size}: {args.data} holds 2-D points, not images; drop "
                          "--image-size.")
     if args.image_size:

@@ -9,6 +9,7 @@ from the recipes of :mod:`tfgan_zoo.recipes`.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import math
@@ -102,8 +103,6 @@ def model_options(name):
 def paper_optimizers(name, options=None):
     """``{"d_optimizer", "g_optimizer"}``: the paper optimizers of variant ``name`` as ``keras.optimizers.get``
     dicts, for the ``setting`` in ``options`` where the class has several (SNGAN, GN-GAN)."""
-    import copy
-
     cls = get_variant(name).model_class
     options = {**get_variant(name).model_options, **(options or {})}
     settings = getattr(cls, "settings", None)
