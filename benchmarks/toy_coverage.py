@@ -341,10 +341,8 @@ def main(argv=None):
             parser.error(f"--threads {args.threads}: must be at least 1.")
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    overrides = {}
     try:
-        for text in args.overrides:
-            overrides = recipes.merge(overrides, recipes.parse_override(text))
+        overrides = recipes.parse_overrides(args.overrides)
         unknown = sorted(set(args.variants or ()) - set(toy_variants()))
         if unknown:
             raise recipes.RecipeError(f"--variants {' '.join(unknown)}: no toy recipe; use names from "

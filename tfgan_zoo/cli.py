@@ -134,10 +134,8 @@ def _recipe_overrides(args):
             raise UsageError(f"--{option.replace('_', '-')} {value}: must be at least 1.")
     if args.minutes is not None and not args.minutes > 0:
         raise UsageError(f"--minutes {args.minutes}: the budget must be more than 0 minutes.")
-    overrides = {}
     try:
-        for text in args.overrides:
-            overrides = recipes.merge(overrides, recipes.parse_override(text))
+        overrides = recipes.parse_overrides(args.overrides)
     except recipes.RecipeError as error:
         raise UsageError(str(error)) from None
     shortcuts = {"steps": args.steps, "batch_size": args.batch_size, "steps_per_epoch": args.steps_per_epoch,
@@ -242,6 +240,7 @@ def train(args):
     recipe_path = os.path.join(out, "recipe.json")
     if args.resume and not os.path.exists(recipe_path):
         raise UsageError(f"--resume: {out} holds no run to resume (no recipe.json); drop --resume to start one.")
+    saved = None
     if args.resume:
         from . import zoo
 
@@ -258,8 +257,8 @@ def train(args):
         keras.mixed_precision.set_global_policy(args.mixed_precision)
     run = build_training(args, strategy)
     model, recipe = run.model, run.recipe
-    if args.resume and recipe != _read_recipe(recipe_path):
-        changed = sorted(k for k in recipe if recipe[k] != _read_recipe(recipe_path).get(k))
+    if saved is not None and recipe != saved:
+        changed = sorted(k for k in recipe if recipe[k] != saved.get(k))
         raise UsageError(f"--resume: the options change the run's recipe ({', '.join(changed)}), which "
                          f"{recipe_path} fixes; resume without them, or start a new run with --out NEW_DIR.")
     created = not os.path.exists(out)
@@ -427,9 +426,7 @@ def show_recipes(args):
     from . import recipes, zoo
 
     try:
-        overrides = {}
-        for text in args.overrides:
-            overrides = recipes.merge(overrides, recipes.parse_override(text))
+        overrides = recipes.parse_overrides(args.overrides)
         if args.variant is None:
             if overrides:
                 raise UsageError("--set needs a VARIANT: `tfgan-zoo recipes VARIANT --data D --set KEY=VALUE`.")

@@ -44,8 +44,8 @@ import difflib
 import json
 import math
 
-__all__ = ["FAMILIES", "RECIPES", "TOY_SHORTFALLS", "RecipeError", "merge", "family_for_shape", "resolve", "recipe_diff", "parse_override",
-           "available_recipes", "FIELDS"]
+__all__ = ["FAMILIES", "RECIPES", "TOY_SHORTFALLS", "FIELDS", "RecipeError", "merge", "family_for_shape", "resolve",
+           "recipe_diff", "parse_override", "parse_overrides", "available_recipes"]
 
 
 class RecipeError(ValueError):
@@ -392,3 +392,11 @@ def parse_override(text):
     for part in reversed(path):
         nested = {part: nested}
     return nested
+
+
+def parse_overrides(texts):
+    """Several ``--set key=value`` texts (:func:`parse_override`) merged into one nested dict, later ones winning."""
+    overrides = {}
+    for text in texts:
+        overrides = merge(overrides, parse_override(text))
+    return overrides
