@@ -43,7 +43,7 @@ from tfgan_zoo.models.realness import RealnessGAN  # noqa: E402
 from tfgan_zoo.models.wgan import WGANGP  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
-MIXTURES = ("ring_of_8", "grid_of_25")
+MIXTURES = data.toy_mixture_names()
 TOY_OUTCOMES = 5  # the paper's toy runs (official scripts/run_MixGauss.sh)
 EVAL_SAMPLES = 2500  # VEEGAN / PacGAN
 EVAL_SEED = 1234

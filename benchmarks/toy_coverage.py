@@ -55,7 +55,7 @@ from tfgan_zoo.visualization import compact_png  # noqa: E402
 from _common import load_results, machine_description, merge_results, mean_and_std  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
-MIXTURES = tuple(pretrained.TOY_SUFFIXES)
+MIXTURES = data.toy_mixture_names()
 EVAL_SAMPLES = pretrained.TOY_PROTOCOL["num_samples"]  # VEEGAN / PacGAN score 2,500 samples
 EVAL_SEED = pretrained.TOY_PROTOCOL["seed"]
 # The bar every toy recipe is tuned to reach, mean over seeds: (modes at least, high-quality fraction at least).

@@ -159,12 +159,10 @@ def _read_recipe(path):
 
 
 def _holds_points(data_name):
-    from . import data
+    from .data import registry
 
-    try:
-        return data.image_shape(data_name) == (2,)
-    except (ValueError, FileNotFoundError):  # an unknown name: the loader reports it
-        return False
+    spec = registry.find(data_name)  # None for an unknown name (the loader reports it) and folder:/tfds:
+    return spec is not None and spec.kind == "points"
 
 
 def build_training(args, strategy=None):
@@ -182,8 +180,6 @@ def build_training(args, strategy=None):
                          "--image-size.")
     if args.image_size:
         data_options["image_size"] = args.image_size
-    elif args.data == "digits":
-        data_options["image_size"] = 28  # 8x8 digits upsampled to the smallest DCGAN size
     recipe = _read_recipe(args.recipe) if args.recipe else None
     try:
         return zoo.build_run(args.variant, args.data, _recipe_overrides(args), seed=args.seed, recipe=recipe,
@@ -412,12 +408,12 @@ def export(args):
 
 
 def _family_of(data_name):
-    from . import data, recipes
+    from . import recipes
 
     if data_name in recipes.FAMILIES:
         return data_name
     try:
-        return recipes.family_for_shape(data.image_shape(data_name, image_size=28 if data_name == "digits" else None))
+        return recipes.family_for_data(data_name)
     except (ValueError, FileNotFoundError) as error:
         raise UsageError(f"--data {data_name}: {error}") from None
 

@@ -44,8 +44,8 @@ import difflib
 import json
 import math
 
-__all__ = ["FAMILIES", "RECIPES", "TOY_SHORTFALLS", "FIELDS", "RecipeError", "merge", "family_for_shape", "resolve",
-           "recipe_diff", "parse_override", "parse_overrides", "available_recipes"]
+__all__ = ["FAMILIES", "RECIPES", "TOY_SHORTFALLS", "FIELDS", "RecipeError", "merge", "family_for_data",
+           "family_for_shape", "resolve", "recipe_diff", "parse_override", "parse_overrides", "available_recipes"]
 
 
 class RecipeError(ValueError):
@@ -211,6 +211,15 @@ def family_for_shape(data_shape):
             return family
     raise RecipeError(f"no recipe family for data of shape {shape}: the zoo's networks take 2-D points or square "
                       "images of side 28, 32, 48 or 64 (resize with image_size=...).")
+
+
+def family_for_data(data, **data_options):
+    """The recipe family of the dataset ``data`` (a name of :func:`tfgan_zoo.data.load`) loaded with
+    ``data_options``; without ``image_size`` there, at the dataset registry's training size (the 8x8 digits at 28)."""
+    from . import data as data_lib
+
+    options = {**data_lib.training_options(data), **data_options}
+    return family_for_shape(data_lib.image_shape(data, **options))
 
 
 def merge(base, diff):

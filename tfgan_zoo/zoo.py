@@ -209,8 +209,13 @@ class TrainingRun:
     fit_kwargs: dict
 
     def fit(self, **kwargs):
-        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those."""
+        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those. Under
+        ``MultiWorkerMirroredStrategy``, :func:`tfgan_zoo.distributed.fit_distributed` with the same arguments."""
         arguments = {**self.fit_kwargs, "callbacks": list(self.callbacks) + list(kwargs.pop("callbacks", []))}
+        from . import distributed
+
+        if distributed.needs_own_loop(self.model.distribute_strategy):  # Keras's fit cannot run multi-worker
+            return distributed.fit_distributed(self.model, self.dataset, **{**arguments, **kwargs})
         return self.model.fit(self.dataset, **{**arguments, **kwargs})
 
 
@@ -267,7 +272,8 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
       recipe: a resolved recipe (e.g. a run folder's ``recipe.json``) to re-run instead of ``name``'s; its
         variant must be ``name``. ``overrides`` still apply on top.
       strategy: a ``tf.distribute`` strategy to build the model under (the current one when None).
-      data_options: more arguments for the data loader (e.g. ``{"image_size": 28}``).
+      data_options: more arguments for the data loader (e.g. ``{"image_size": 32}``); without ``image_size``, the
+        dataset registry's training size (:func:`tfgan_zoo.data.training_options`: the 8x8 digits at 28).
     Returns:
       A :class:`TrainingRun`; ``run.fit()`` trains for the recipe's steps.
     """
@@ -277,8 +283,8 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
     from . import data as data_lib
     from .training_callbacks import InstanceNoiseSchedule
 
-    if isinstance(data, str):
-        data_options = dict(data_options or {})
+    if isinstance(data, str):  # the registry's training size (the 8x8 digits at 28) unless image_size is given
+        data_options = {**data_lib.training_options(data), **(data_options or {})}
         shape = tuple(data_lib.image_shape(data, **data_options))
     else:
         shape, data_options = tuple(int(d) for d in data), None

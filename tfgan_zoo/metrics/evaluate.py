@@ -34,6 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..data import registry as dataset_registry
 from .features import compiled_extractor, resolve_extractor
 from .scores import frechet_distance, inception_score, kernel_inception_distance, precision_recall
 from .statistics import FeatureStatistics
@@ -49,7 +50,12 @@ METRIC_KEYS = {
     "precision_recall": ("precision", "recall"),
     "modes": ("modes_captured", "num_modes", "high_quality_fraction", "reverse_kl"),
 }
-_TOY_NAMES = ("ring_of_8", "ring8", "grid_of_25", "grid25")
+
+
+def _is_toy_mixture(name):
+    """Whether ``name`` is a toy 2-D mixture of the dataset registry (any alias, any case)."""
+    spec = dataset_registry.find(name)
+    return spec is not None and spec.kind == "points"
 
 
 def available_metrics():
@@ -194,7 +200,7 @@ class Evaluator:
             raise ValueError(f"num_samples={num_samples} must be >= 2 and batch_size={batch_size} >= 1.")
         self.seed = seed
         self.options = dict(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, is_splits=is_splits, pr_k=pr_k)
-        if toy_mixture is None and isinstance(real_data, str) and real_data.strip().lower() in _TOY_NAMES:
+        if toy_mixture is None and _is_toy_mixture(real_data):
             toy_mixture = real_data
         if "modes" in self.metrics and toy_mixture is None:
             raise ValueError("The 'modes' metric needs toy_mixture='ring_of_8' or 'grid_of_25' (or that name as "
@@ -265,23 +271,19 @@ def score_for_cli(model, data_name, seed=0, num_samples=None):
 
     * ``"ring_of_8"``/``"grid_of_25"`` (and aliases): ``modes`` and ``fid`` on the raw points, 2,500 samples
       (VEEGAN / PacGAN);
-    * ``"mnist"``: ``fid``, ``kid`` and ``is`` with the offline classifier against the 5,000 embedded digits
-      (resized to the generator's output size, so that both sides pass through the same resize), 5,000
-      generated samples;
+    * ``"mnist"``: the score card of :mod:`.score_card` (2,500 digits against half B of the embedded digits:
+      classifier-FID, KID, IS, precision/recall, the digit histogram and the confident fraction), with the real
+      digits' card under ``real_baseline``;
     * anything else: ``{}`` (no offline extractor fits other images; call :func:`evaluate` with
       ``extractor="inception_v3"`` and a local weights file).
     """
     name = str(data_name).strip().lower()
-    if name in _TOY_NAMES:
+    if _is_toy_mixture(name):
         return evaluate(model, name, ("modes", "fid"), num_samples or 2500, "identity", seed=seed)
     if name == "mnist":
-        from .. import data
+        from .score_card import real_baseline, score_card
 
-        # real digits at the generator's size, so both sides go through the same resize to 28x28
-        shape = getattr(getattr(model, "generator", model), "output_shape", None)
-        size = shape[1] if isinstance(shape, tuple) and len(shape) == 4 and shape[1] else 28
-        return evaluate(model, data.mnist(batch_size=250, image_size=size), ("fid", "kid", "is"),
-                        num_samples or 5000, "mnist", seed=seed)
+        return {**score_card(model), "real_baseline": real_baseline()}
     return {}
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data import toy_mixture_names
 from ..export import ExportedGenerator, export_generator
 
 __all__ = ["PRETRAINED_DIR", "MANIFEST_PATH", "FID_PROTOCOL", "TOY_PROTOCOL", "TOY_BAR", "TOY_SUFFIXES", "PretrainedGenerator",
@@ -56,8 +57,9 @@ FID_PROTOCOL = {
     "extractor": "mnist (the shipped offline classifier, 128-d features)",
 }
 
-# The toy mixtures' name suffixes: `<variant>_ring` is trained on ring_of_8, `<variant>_grid` on grid_of_25.
-TOY_SUFFIXES = {"ring_of_8": "ring", "grid_of_25": "grid"}
+# The toy mixtures' name suffixes, their registry names up to "_of_": `<variant>_ring` is trained on ring_of_8,
+# `<variant>_grid` on grid_of_25.
+TOY_SUFFIXES = {name: name.split("_of_")[0] for name in toy_mixture_names()}
 
 # The protocol of the toy scores recorded in the manifest: `toy_scores_at_protocol` computes them the same way
 # everywhere (the VEEGAN / PacGAN protocol of benchmarks/toy_coverage.py, drawn with the SavedModel's own sampler).
