@@ -209,13 +209,8 @@ class TrainingRun:
     fit_kwargs: dict
 
     def fit(self, **kwargs):
-        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those. Under
-        ``MultiWorkerMirroredStrategy``, :func:`tfgan_zoo.distributed.fit_distributed` with the same arguments."""
+        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those."""
         arguments = {**self.fit_kwargs, "callbacks": list(self.callbacks) + list(kwargs.pop("callbacks", []))}
-        from . import distributed
-
-        if distributed.needs_own_loop(self.model.distribute_strategy):  # Keras's fit cannot run multi-worker
-            return distributed.fit_distributed(self.model, self.dataset, **{**arguments, **kwargs})
         return self.model.fit(self.dataset, **{**arguments, **kwargs})
 
 
