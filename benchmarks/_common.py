@@ -1,5 +1,5 @@
-"""What the benchmark scripts share: their resumable results files, ``--option KEY=JSON`` and mean ± std over
-seeds. The scripts run as ``python benchmarks/NAME.py``, so this folder is on ``sys.path`` and they import it as
+"""What the benchmark scripts share: their resumable results files, ``--option KEY=JSON``, mean ± std over
+seeds, and the labels and fingerprints of recipe rows. The scripts run as ``python benchmarks/NAME.py``, so this folder is on ``sys.path`` and they import it as
 ``_common``."""
 from __future__ import annotations
 
@@ -70,3 +70,29 @@ def machine_description() -> str:
     flags = set(fields.get("flags", "").split())
     vector = [name for name in ("avx512f", "avx512_bf16", "avx2") if name in flags]
     return description + (f", {' '.join(vector)}" if vector else "")
+
+
+def run_label(variant: str, overrides=None) -> str:
+    """Row label of a recipe run: the variant, plus the ``--set`` overrides of its recipe in brackets."""
+    if not overrides:
+        return variant
+    flat = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, inner in sorted(value.items()):
+                walk(f"{prefix}{key}.", inner)
+        else:
+            flat.append(f"{prefix[:-1]}={json.dumps(value)}")
+
+    walk("", overrides)
+    return f"{variant} [{', '.join(flat)}]"
+
+
+def recipe_id(recipe: dict) -> str:
+    """A short fingerprint of a resolved recipe (its ``notes`` left out): runs of a recipe that has changed since
+    are kept, but no longer stand for the recipe's row."""
+    import hashlib
+
+    text = json.dumps({k: v for k, v in recipe.items() if k != "notes"}, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:8]

@@ -52,7 +52,7 @@ import tensorflow as tf  # noqa: E402
 from tfgan_zoo import data, pretrained, recipes, zoo  # noqa: E402
 from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
 from tfgan_zoo.visualization import compact_png  # noqa: E402
-from _common import load_results, machine_description, merge_results, mean_and_std  # noqa: E402
+from _common import load_results, machine_description, merge_results, mean_and_std, recipe_id, run_label  # noqa: E402,F401
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 MIXTURES = data.toy_mixture_names()
@@ -72,32 +72,6 @@ PUBLISHED = [
 def toy_variants():
     """The variants with a ``toy`` recipe (every variant but the image-only ones), in catalogue order."""
     return [name for name, families in recipes.available_recipes().items() if "toy" in families]
-
-
-def run_label(variant, overrides=None):
-    """Row label: the variant, plus the ``--set`` overrides of its recipe in brackets."""
-    if not overrides:
-        return variant
-    flat = []
-
-    def walk(prefix, value):
-        if isinstance(value, dict):
-            for key, inner in sorted(value.items()):
-                walk(f"{prefix}{key}.", inner)
-        else:
-            flat.append(f"{prefix[:-1]}={json.dumps(value)}")
-
-    walk("", overrides)
-    return f"{variant} [{', '.join(flat)}]"
-
-
-def recipe_id(recipe):
-    """A short fingerprint of a resolved recipe (its ``notes`` left out): runs of a recipe that has changed since
-    are kept, but no longer stand for the recipe's row."""
-    import hashlib
-
-    text = json.dumps({k: v for k, v in recipe.items() if k != "notes"}, sort_keys=True)
-    return hashlib.sha1(text.encode()).hexdigest()[:8]
 
 
 def build_run(variant, mixture, seed, overrides=None):

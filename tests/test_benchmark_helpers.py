@@ -10,6 +10,7 @@ import pytest
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
 
 import _common  # noqa: E402
+from tfgan_zoo import recipes  # noqa: E402
 import toy_coverage  # noqa: E402
 import zoo_mnist  # noqa: E402
 
@@ -40,46 +41,53 @@ def test_load_results_resumes_what_was_written_and_starts_empty_otherwise(tmp_pa
     assert loaded["settings"] == {}
 
 
-def _mnist_run(label, variant, seed, fid, classes=10, deviation=0.05, steps=1000):
-    return {"label": label, "variant": variant, "seed": seed, "fid": fid, "kid": fid / 10, "is": 7.0,
-            "precision": 0.5, "recall": 0.8, "max_class_deviation": deviation, "classes_present": classes,
-            "generator_steps": steps, "train_cpu_seconds": 600.0}
+def _mnist_run(label, variant, seed, confident, independent=0.85, deviation=0.02, precision=0.8, steps=1000,
+               overrides=None, rid="r1"):
+    return {"label": label, "variant": variant, "seed": seed, "overrides": overrides or {}, "recipe_id": rid,
+            "recipe": {"steps": steps, "augment": "none"}, "generator_steps": steps, "train_cpu_seconds": 600.0,
+            "fid": 10.0 * seed + 5, "kid": 0.01, "is": 9.0, "precision": precision, "recall": 0.8,
+            "confident_fraction": confident, "independent_confident_fraction": independent,
+            "max_class_deviation": deviation, "classes_present": 10}
 
 
-def test_zoo_mnist_summary_averages_seeds_and_counts_the_seeds_that_meet_the_targets():
-    baseline_fid = 1.6  # targets: 10 classes, max deviation <= 0.03, FID <= 3.2
+MNIST_BASELINE = {"fid": 1.6, "kid": 0.0, "is": 9.6, "precision": 0.894, "recall": 0.898, "max_class_deviation": 0.007,
+                  "classes_present": 10, "confident_fraction": 0.983, "independent_confident_fraction": 0.891}
+
+
+def test_zoo_mnist_summary_judges_the_bar_on_the_means_over_seeds():
+    current = {"gan": "r1", "wgangp": "r1"}
     runs = [
-        _mnist_run("wgangp", "wgangp", 0, 90.0, classes=9, steps=200),
-        _mnist_run("gan", "gan", 0, 3.0, deviation=0.02, steps=1000),   # meets both targets
-        _mnist_run("gan", "gan", 1, 5.0, deviation=0.02, steps=1200),   # FID too high
-        _mnist_run("gan [lr=0.001]", "gan", 0, 2.0, deviation=0.01),   # a labelled row: after the defaults
-        {"label": "gan", "variant": "gan", "seed": 2, "error": "Traceback ...\nFloatingPointError: nan"},
-        _mnist_run("wgangp", "wgangp", 1, 70.0, classes=10, steps=220),
+        _mnist_run("wgangp", "wgangp", 0, 0.70),
+        _mnist_run("gan", "gan", 0, 0.86, independent=0.83),
+        _mnist_run("gan", "gan", 1, 0.80, independent=0.85),   # alone below 0.82; the mean 0.83 meets the bar
+        _mnist_run("gan [steps=9]", "gan", 0, 0.95, overrides={"steps": 9}, rid="r9"),  # a --set row: after
+        {"label": "gan", "variant": "gan", "seed": 2, "recipe_id": "r1", "error": "Traceback ...\nFloatingPointError"},
+        _mnist_run("wgangp", "wgangp", 1, 0.90, rid="old"),    # a recipe that has changed since
     ]
-    rows = zoo_mnist.summarise(runs, baseline_fid)
-    assert [row["label"] for row in rows] == ["gan", "wgangp", "gan [lr=0.001]"]  # ORDER, defaults first
-    gan, wgangp, tuned = rows
-    assert gan["seeds"] == [0, 1]  # the failed seed is left out
-    assert gan["fid"] == {"mean": 4.0, "std": 1.0} and gan["generator_steps"] == {"mean": 1100.0, "std": 100.0}
-    assert gan["seeds_meeting_targets"] == 1 and tuned["seeds_meeting_targets"] == 1
-    assert wgangp["classes_present_min"] == 9 and wgangp["seeds_meeting_targets"] == 0
-    assert wgangp["fid"] == {"mean": 80.0, "std": 10.0}
-    table = zoo_mnist.summary_table(rows)
-    assert gan["generator_steps_by_seed"] == [1000, 1200]
-    assert table[2] == ("| gan | 2 | 1,000 / 1,200 | 4.00 ± 1.00 | 0.40 ± 0.10 | 7.00 ± 0.00 | 0.500 ± 0.000 | "
-                        "0.800 ± 0.000 | 0.020 ± 0.000 | 10 | 1/2 |")
+    rows = zoo_mnist.summarise(runs, current_ids=current)
+    assert [row["label"] for row in rows] == ["gan", "wgangp", "gan [steps=9]", "wgangp (recipe old)"]
+    gan, wgangp, tuned, old = rows
+    assert gan["seeds"] == [0, 1] and gan["recipe_row"] and not tuned["recipe_row"] and not old["recipe_row"]
+    assert gan["confident_fraction"]["mean"] == pytest.approx(0.83)
+    assert gan["confident_fraction"]["std"] == pytest.approx(0.03)
+    assert gan["meets_target"] and not wgangp["meets_target"] and tuned["meets_target"]
+    for change in ({"independent": 0.81}, {"deviation": 0.031}, {"precision": 0.74}):
+        (row,) = zoo_mnist.summarise([_mnist_run("gan", "gan", 0, 0.9, **change)], current_ids=current)
+        assert not row["meets_target"], change
+    table = zoo_mnist.summary_table([gan], MNIST_BASELINE)
+    assert table[2].startswith("| *real digits* | — | — | — | — | 0.983 | 0.891 | 0.894 |")
+    assert table[3] == ("| gan | none | 2 | 1,000 | 10.0 | 0.830 ± 0.030 | 0.840 ± 0.010 | 0.800 ± 0.000 | "
+                        "0.800 ± 0.000 | 0.020 ± 0.000 | 10 | 10.0 ± 5.0 | 9.00 ± 0.00 | **yes** |")
 
 
-def test_zoo_mnist_markdown_leads_with_the_mean_over_seeds_of_the_default_rows():
-    runs = [_mnist_run("gan", "gan", 0, 30.0), _mnist_run("gan", "gan", 1, 40.0),
-            _mnist_run("gan [cpu_minutes=1.5]", "gan", 0, 130.0)]
-    baseline = {"fid": 1.6, "kid": 0.0, "is": 9.6, "precision": 0.9, "recall": 0.9, "max_class_deviation": 0.007,
-                "classes_present": 10}
-    text = zoo_mnist.markdown(runs, baseline, {"batch_size": 64, "machine": "test", "tensorflow": "x", "keras": "y"})
-    summary, every_run = text.split("## Every run")
-    assert "| gan | 2 | 1,000 / 1,000 | 35.00 ± 5.00 |" in summary and "cpu_minutes=1.5" not in summary
-    assert "seeds 0, 1" in text
-    assert every_run.count("| gan | ") == 2 and "| gan [cpu_minutes=1.5] | 0 |" in every_run
+def test_zoo_mnist_markdown_puts_the_recipe_rows_first_and_counts_those_meeting_the_bar():
+    runs = [_mnist_run("gan", "gan", 0, 0.9), _mnist_run("gan [steps=9]", "gan", 0, 0.5, overrides={"steps": 9},
+                                                         rid="r9")]
+    rows = zoo_mnist.summarise(runs, current_ids={"gan": "r1"})
+    text = zoo_mnist.markdown(rows, MNIST_BASELINE, {"machine": "test", "tensorflow": "x", "keras": "y"})
+    recipes_part, tuning = text.split("## Settings tried while tuning")
+    assert "## Recipes: 1 of 1 variants meet the bar" in recipes_part and "| gan | none | 1 |" in recipes_part
+    assert "gan [steps=9]" not in recipes_part and "| gan [steps=9] | none | 1 |" in tuning
 
 
 def test_toy_summary_meets_the_bar_on_the_means_over_seeds():
@@ -107,7 +115,7 @@ def test_toy_summary_meets_the_bar_on_the_means_over_seeds():
     assert row["reverse_kl"] == {"mean": 0.1, "std": 0.0}
     (row,) = toy_coverage.summarise([run(0, 8, 0.97)], current_ids={"gan": "r2"})  # the recipe changed since
     assert row["label"] == "gan (recipe r1)" and not row["recipe_row"]
-    assert toy_coverage.run_label("gan", {"model": {"n_critic": 2}, "steps": 10}) == "gan [model.n_critic=2, steps=10]"
+    assert _common.run_label("gan", {"model": {"n_critic": 2}, "steps": 10}) == "gan [model.n_critic=2, steps=10]"
 
 
 def test_merge_results_adds_the_other_folders_new_runs_and_keeps_its_own_on_a_clash(tmp_path):
@@ -125,15 +133,13 @@ def test_merge_results_adds_the_other_folders_new_runs_and_keeps_its_own_on_a_cl
     assert samples == {"gan|0": "ours", "gan|1": "theirs"}
 
 
-def test_zoo_mnist_report_keeps_the_settings_the_runs_were_made_with_and_names_all_their_seeds(tmp_path):
-    baseline = {"fid": 1.6, "kid": 0.0, "is": 9.6, "precision": 0.9, "recall": 0.9, "max_class_deviation": 0.007,
-                "classes_present": 10}
-    settings = {"cpu_minutes": 10.0, "seeds": [0], "batch_size": 64, "machine": "the runs' machine",
-                "tensorflow": "x", "keras": "y"}
-    runs = [_mnist_run("gan", "gan", 0, 30.0), _mnist_run("gan", "gan", 1, 40.0)]
-    (tmp_path / "zoo_mnist.json").write_text(json.dumps({"settings": settings, "baseline": baseline, "runs": runs}))
-    zoo_mnist.main(["--report", "--out", str(tmp_path)])  # no --seeds, --cpu-minutes: the defaults must not win
+def test_zoo_mnist_report_keeps_the_settings_and_baseline_the_runs_were_made_with(tmp_path):
+    settings = {"machine": "the runs' machine", "tensorflow": "x", "keras": "y"}
+    runs = [_mnist_run("gan", "gan", 0, 0.9, rid=zoo_mnist.recipe_id(recipes.resolve("gan", "28px")))]
+    (tmp_path / "zoo_mnist.json").write_text(json.dumps({"settings": settings, "baseline": MNIST_BASELINE,
+                                                         "runs": runs}))
+    zoo_mnist.main(["--report", "--out", str(tmp_path)])
     written = json.loads((tmp_path / "zoo_mnist.json").read_text())
-    assert written["settings"]["machine"] == "the runs' machine" and written["settings"]["seeds"] == [0, 1]
-    assert written["runs"] == runs and written["summary"][0]["fid"] == {"mean": 35.0, "std": 5.0}
-    assert "seeds 0, 1" in (tmp_path / "zoo_mnist.md").read_text()
+    assert written["settings"]["machine"] == "the runs' machine" and written["baseline"] == MNIST_BASELINE
+    assert written["runs"] == runs and written["summary"][0]["recipe_row"]
+    assert "## Recipes: 1 of 1 variants meet the bar" in (tmp_path / "zoo_mnist.md").read_text()

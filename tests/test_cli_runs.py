@@ -99,3 +99,21 @@ def test_the_history_of_a_resumed_run_is_read_from_its_csv(tmp_path):
     assert history["d_loss"] == [1.5, 1.25, 1.0] and history["g_loss"][0] == 0.5 and history["g_loss"][2] == 0.75
     assert cli._json_safe(history)["g_loss"][1] is None and history["lr"] == [None, None, None]
     assert cli._history_of_every_epoch(str(tmp_path / "missing.csv"), History()) == History.history
+
+
+def test_an_mnist_run_ends_with_a_score_card_next_to_real_digits(tmp_path, capsys):
+    out = tmp_path / "digits"
+    argv = ["train", "gan", "--data", "mnist", "--out", str(out), "--set", "steps=4", "--set", "steps_per_epoch=2",
+            "--set", "jit_compile=false", "--minutes", "0.0001"]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "metrics.json").read_text())
+    scores, real = summary["scores"], summary["scores"]["real_baseline"]
+    assert "--minutes 0.0001 budget stopped the run after 1 of the recipe's 4 generator steps" in printed
+    assert summary["stopped_by"] == "time budget (--minutes 0.0001)" and summary["generator_steps"] == 1
+    for key in ("fid", "kid", "is", "precision", "recall", "confident_fraction", "class_frequencies"):
+        assert key in scores and key in real
+    assert len(scores["class_frequencies"]) == 10 and sum(scores["class_frequencies"]) == pytest.approx(1.0)
+    assert real["confident_fraction"] > 0.95 and scores["confident_fraction"] < 0.2  # one step draws no digits
+    assert real["fid"] < 3 < scores["fid"]
+    assert "confident (p >= 0.9)" in printed and "real digits" in printed and "digit histogram" in printed

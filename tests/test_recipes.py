@@ -190,14 +190,15 @@ def test_the_cli_and_the_benchmark_build_the_same_run(variant):
     assert from_cli == from_benchmark
 
 
-def test_the_cli_and_the_mnist_benchmark_build_the_same_run_for_the_same_recipe_fields():
-    settings = {"model_options": None, "ema_decay": 0.995, "batch_size": 32, "lr": 5e-4, "cpu_minutes": 1.0}
-    overrides = zoo_mnist.recipe_overrides(settings, jit_compile=False)
-    sets = [f"--set={key}={json.dumps(value)}" for key, value in overrides.items()]
+def test_the_cli_and_the_mnist_benchmark_build_the_same_run_for_the_same_overrides():
+    overrides = {"model": {"ema_decay": 0.995, "ema_start": 200}, "batch_size": 32, "jit_compile": False,
+                 "d_optimizer": {"config": {"learning_rate": 5e-4}}}
+    sets = ["--set=model.ema_decay=0.995", "--set=model.ema_start=200", "--set=batch_size=32",
+            "--set=jit_compile=false", "--set=d_optimizer.config.learning_rate=5e-4"]
     args = cli.build_parser().parse_args(["train", "instance_noise", "--data", "mnist", "--seed", "2", *sets])
     keras.backend.clear_session()
     from_cli = _fingerprint(cli.build_training(args))
-    from_benchmark = _fingerprint(zoo_mnist.build_run("instance_noise", 2, settings, jit_compile=False))
+    from_benchmark = _fingerprint(zoo_mnist.build_run("instance_noise", 2, overrides))
     assert from_cli == from_benchmark
     assert from_cli["recipe"]["model"] == {"ema_decay": 0.995, "ema_start": 200}
     assert from_cli["recipe"]["d_optimizer"]["config"]["learning_rate"] == 5e-4

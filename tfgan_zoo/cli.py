@@ -1,4 +1,5 @@
-"""The ``tfgan-zoo`` command line: ``train``, ``recipes``, ``sample``, ``evaluate``, ``export``, ``variants``.
+"""The ``tfgan-zoo`` command line: ``train``, ``recipes``, ``sample``, ``evaluate``, ``export``, ``variants``,
+``launch``.
 
     tfgan-zoo train gan --data mnist --minutes 8          # progress bar, grids, metrics, export
     tfgan-zoo recipes                                     # every variant's recipes; `recipes sngan --data ring8`
@@ -9,6 +10,7 @@
     tfgan-zoo sample --pretrained gan_ring --num 2500 --out ring.png  # a toy one: a scatter plot of 2-D points
     tfgan-zoo evaluate runs/gan-mnist/generator --data mnist --metrics fid kid is --out scores.json
     tfgan-zoo export runs/gan-mnist/model.keras --out exported/
+    tfgan-zoo launch --workers 2 -- train wgangp --data ring8   # 2 local workers (MultiWorkerMirroredStrategy)
 """
 from __future__ import annotations
 
@@ -63,6 +65,10 @@ def build_parser():
                        help="data-parallel replicas (tf.distribute.MirroredStrategy): the first N GPUs, or N logical "
                        "CPU devices when fewer GPUs are visible; the batch size stays the global batch, split across "
                        "replicas, and losses and penalties are scaled to the global-batch mean (default 1)")
+    train.add_argument("--multi-worker", action="store_true",
+                       help="train on the cluster that the TF_CONFIG environment variable describes "
+                       "(tf.distribute.MultiWorkerMirroredStrategy; start every worker with the same command); the "
+                       "chief (worker 0) writes the run folder, which must be on a file system every worker sees")
     train.add_argument("--mixed-precision", choices=["off", "mixed_bfloat16", "mixed_float16"], default="off")
     train.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids")
     train.add_argument("--out", default=None, help="output directory (default runs/VARIANT-DATA)")
@@ -102,22 +108,115 @@ def build_parser():
     export.add_argument("--out", required=True)
 
     commands.add_parser("variants", help="list the variants of the zoo")
+
+    launch = commands.add_parser("launch", help="run a command as N local workers of one cluster (loopback)",
+                                 description="Starts N copies of `tfgan-zoo COMMAND ...` on this machine, each with "
+                                 "a TF_CONFIG naming free 127.0.0.1 ports (adds --multi-worker to train); stops all "
+                                 "of them when one fails; exits with the chief's status.")
+    launch.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    launch.add_argument("--timeout", type=float, default=None, help="seconds before every worker is stopped")
+    launch.add_argument("worker_command", nargs=argparse.REMAINDER, metavar="-- COMMAND ...",
+                        help="the tfgan-zoo command each worker runs, e.g. -- train wgangp --data ring8")
     return parser
 
 
-def _strategy(devices):
+def _strategy(devices, multi_worker=False):
+    """The ``tf.distribute`` strategy of ``train``: one device, ``devices`` local replicas, or the cluster that
+    ``TF_CONFIG`` describes.
+
+    Splitting the CPU into logical devices is only possible before TensorFlow initialises its devices, which
+    listing *logical* devices does; so only physical devices are listed before the split.
+    """
     import tensorflow as tf
 
     if devices < 1:
         raise UsageError(f"--devices={devices} must be >= 1.")
+    if multi_worker:
+        return _multi_worker_strategy(devices)
     if devices == 1:
         return tf.distribute.get_strategy()
-    gpus = tf.config.list_logical_devices("GPU")
-    if len(gpus) >= devices:
-        return tf.distribute.MirroredStrategy([d.name for d in gpus[:devices]])
-    cpus = tf.config.list_physical_devices("CPU")
-    tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * devices)
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        if len(gpus) < devices:
+            raise UsageError(f"--devices {devices}: only {len(gpus)} GPU(s) are visible; use --devices "
+                             f"{len(gpus)} or fewer.")
+        return tf.distribute.MirroredStrategy([f"/gpu:{i}" for i in range(devices)])
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
+    except RuntimeError:  # TensorFlow already initialised in this process (the CLI called from Python)
+        if len(tf.config.list_logical_devices("CPU")) < devices:
+            raise UsageError(f"--devices {devices}: TensorFlow has already set up its devices in this process; "
+                             "run `tfgan-zoo train` in a new process.") from None
     return tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")[:devices]])
+
+
+def _multi_worker_strategy(devices):
+    """``MultiWorkerMirroredStrategy`` over the cluster in ``TF_CONFIG`` (each worker: all its GPUs, or its CPU)."""
+    import tensorflow as tf
+
+    if devices != 1:
+        raise UsageError(f"--devices {devices} with --multi-worker: each worker trains on all of its GPUs (or its "
+                         "CPU); drop --devices.")
+    _cluster_task()
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def _cluster_task():
+    """``(task_type, task_index, has_chief_task)`` of this worker, read from ``TF_CONFIG``."""
+    raw = os.environ.get("TF_CONFIG")
+    if not raw:
+        raise UsageError("--multi-worker reads the cluster from the TF_CONFIG environment variable, which is not set; "
+                         "set it on each worker (README, 'Scaling out'), or try it locally with "
+                         "`tfgan-zoo launch --workers 2 -- train ...`.")
+    try:
+        config = json.loads(raw)
+        cluster, task = config["cluster"], config["task"]
+        if task["type"] not in cluster or not 0 <= int(task["index"]) < len(cluster[task["type"]]):
+            raise KeyError(task["type"])
+    except (ValueError, TypeError, KeyError) as error:
+        raise UsageError(f"TF_CONFIG is not a cluster description ({type(error).__name__}: {error}); it must be "
+                         'JSON like {"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": '
+                         '"worker", "index": 0}}, with this task in the cluster.') from None
+    return task["type"], int(task["index"]), "chief" in cluster
+
+
+def _train_in_cluster(args):
+    """``train`` on one worker of a cluster: the chief trains into the run folder; any other worker runs the same
+    code (the collective operations must match) writing into a temporary folder that it deletes, and restores from
+    the chief's backup in the run folder."""
+    import shutil
+    import tempfile
+
+    from .distributed import is_chief_task
+
+    args.cluster_out = args.out = args.out or _default_run_folder(args)
+    if is_chief_task(*_cluster_task()):
+        return _train_here(args)
+    own = tempfile.mkdtemp(prefix="tfgan_zoo-worker-")
+    try:
+        if args.resume:
+            shared_recipe = os.path.join(args.cluster_out, "recipe.json")
+            if not os.path.exists(shared_recipe):
+                raise UsageError(f"--resume: {shared_recipe} is not visible on this worker; the run folder must be on "
+                                 "a file system that every worker sees.")
+            shutil.copy(shared_recipe, own)
+        args.out = own
+        return _train_here(args)
+    finally:
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _backup(out, run, args):
+    """The run's backup callback: Keras's ``BackupAndRestore`` in ``out``, or in a cluster the chief's backup that
+    every worker restores from (:class:`tfgan_zoo.distributed.MultiWorkerBackup`)."""
+    import keras
+
+    if not args.multi_worker:
+        return keras.callbacks.BackupAndRestore(os.path.join(out, "backup"))
+    from .distributed import MultiWorkerBackup
+
+    return MultiWorkerBackup(os.path.join(args.cluster_out, "backup"), run.model.distribute_strategy)
 
 
 _POSITIVE_TRAIN_OPTIONS = ("steps", "batch_size", "epochs", "steps_per_epoch", "latent_dim", "image_size",
@@ -142,7 +241,16 @@ def _recipe_overrides(args):
                  "latent_dim": args.latent_dim, "jit_compile": args.jit,
                  "networks": {"kind": args.family} if args.family else None,
                  "model": {"ema_decay": args.ema} if args.ema is not None else None}
-    return recipes.merge(overrides, {key: value for key, value in shortcuts.items() if value is not None})
+    chosen = recipes.merge(overrides, {key: value for key, value in shortcuts.items() if value is not None})
+    if args.devices > 1 or args.multi_worker:
+        return recipes.merge(_REPLICATED_STEP, chosen)
+    return chosen
+
+
+# What a replicated run uses unless --jit / --set say otherwise: in Keras 3.15 + TF 2.21 under MirroredStrategy on
+# logical CPU devices XLA fails (a replica's variable sits on another device) and steps_per_execution > 1 fails
+# (`You must feed a value for placeholder tensor`); fit_distributed runs one step per call without XLA anyway.
+_REPLICATED_STEP = {"jit_compile": False, "steps_per_execution": 1}
 
 
 def _read_recipe(path):
@@ -190,7 +298,7 @@ def build_training(args, strategy=None):
 
 def _fit_in(out, run, args):
     """Trains ``run`` for ``train`` with the CLI's callbacks, writing into the run folder ``out``; returns
-    ``(history, sample-grid callback, seconds)``."""
+    ``(history, sample-grid callback, seconds, time budget or None)``."""
     import keras
 
     from .callbacks import SampleGrid, TimeBudget
@@ -205,23 +313,34 @@ def _fit_in(out, run, args):
         NonFiniteLossGuard(),
         grids,
         keras.callbacks.CSVLogger(os.path.join(out, "metrics.csv"), append=args.resume),
-        keras.callbacks.BackupAndRestore(os.path.join(out, "backup")),
+        _backup(out, run, args),
     ]
-    if args.minutes:
-        callbacks.append(TimeBudget(args.minutes))
+    budget = TimeBudget(args.minutes) if args.minutes else None
+    if budget is not None:
+        callbacks.append(budget)
     start = time.perf_counter()
     try:
         history = run.fit(epochs=args.epochs or run.fit_kwargs["epochs"], callbacks=callbacks, verbose=1)
     except NonFiniteLossError as error:
         raise TrainingDiverged(f"{error} The backup in {os.path.join(out, 'backup')} holds the last good epoch.") \
             from None
-    return history, grids, time.perf_counter() - start
+    return history, grids, time.perf_counter() - start, budget
+
+
+def _default_run_folder(args):
+    return os.path.join("runs", f"{args.variant}-{args.data.replace(':', '_').replace('/', '_')}")
 
 
 def train(args):
+    if args.multi_worker:
+        return _train_in_cluster(args)
+    return _train_here(args)
+
+
+def _train_here(args):
     import keras
 
-    out = args.out or os.path.join("runs", f"{args.variant}-{args.data.replace(':', '_').replace('/', '_')}")
+    out = args.out or _default_run_folder(args)
     finished = os.path.exists(os.path.join(out, "model.keras"))
     if finished and args.resume:
         print(f"{out} holds a finished run (model.keras); nothing to resume. Train longer in a new folder, e.g. "
@@ -248,7 +367,7 @@ def train(args):
             raise UsageError(f"--resume continues the recipe in {recipe_path}; drop --recipe {args.recipe}.")
         args.recipe = recipe_path
     _recipe_overrides(args)  # bad options fail before the strategy, the data or a run folder exist
-    strategy = _strategy(args.devices)
+    strategy = _strategy(args.devices, args.multi_worker)
     if args.mixed_precision != "off":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
     run = build_training(args, strategy)
@@ -260,7 +379,7 @@ def train(args):
     created = not os.path.exists(out)
     os.makedirs(out, exist_ok=True)
     try:
-        history, grids, seconds = _fit_in(out, run, args)
+        history, grids, seconds, budget = _fit_in(out, run, args)
     except BaseException:
         if created and not os.path.exists(os.path.join(out, "backup")):  # nothing to keep: no folder left behind
             import shutil
@@ -275,6 +394,11 @@ def train(args):
                "history": _history_of_every_epoch(os.path.join(out, "metrics.csv"), history),
                "sample_grid": grids.last_path}
     summary["epochs_run"] = len(next(iter(summary["history"].values()), []))
+    stopped_early = budget is not None and budget.stopped_at_step is not None
+    summary["stopped_by"] = f"time budget (--minutes {args.minutes:g})" if stopped_early else "steps"
+    if stopped_early:
+        print(f"The --minutes {args.minutes:g} budget stopped the run after {summary['generator_steps']} of the "
+              f"recipe's {recipe['steps']} generator steps.")
     summary.update(_score(model, args))
     with open(os.path.join(out, "metrics.json"), "w") as f:
         json.dump(_json_safe(summary), f, indent=2, allow_nan=False)
@@ -320,7 +444,14 @@ def _score(model, args):
     """Offline scores of the trained generator where the project has an evaluator for the data."""
     from . import metrics
 
-    return {"scores": metrics.score_for_cli(model, args.data, seed=args.seed)}
+    scores = metrics.score_for_cli(model, args.data, seed=args.seed)
+    if "real_baseline" in scores:  # digits: the score card, read against real digits on the same protocol
+        from .metrics.score_card import PROTOCOL, format_score_card
+
+        print(f"Score card: {PROTOCOL['num_samples']} generated digits (seed {PROTOCOL['seed']}) and 2,500 real "
+              "ones, each against 2,500 other real digits, judged by the shipped classifier:")
+        print(format_score_card(scores, scores["real_baseline"]))
+    return {"scores": scores}
 
 
 def sample(args):
@@ -446,6 +577,28 @@ def show_recipes(args):
     return 0
 
 
+def launch(args):
+    """``tfgan-zoo launch --workers N -- COMMAND ...``: N local workers of one cluster (see :mod:`tfgan_zoo.launcher`)."""
+    from .launcher import launch_local_workers
+
+    command = list(args.worker_command)
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        raise UsageError("give the command each worker runs after --, e.g. "
+                         "`tfgan-zoo launch --workers 2 -- train wgangp --data ring8`.")
+    if command[0] == "launch":
+        raise UsageError("the workers' command cannot be `launch` itself; give e.g. `-- train wgangp --data ring8`.")
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: must be at least 1.")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError(f"--timeout {args.timeout}: must be more than 0 seconds.")
+    if command[0] == "train" and "--multi-worker" not in command:
+        command.append("--multi-worker")
+    return launch_local_workers([sys.executable, "-m", "tfgan_zoo.cli", *command], args.workers,
+                                timeout=args.timeout)
+
+
 def variants(args):
     from . import zoo
 
@@ -457,7 +610,7 @@ def variants(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     command = {"train": train, "recipes": show_recipes, "sample": sample, "evaluate": evaluate, "export": export,
-               "variants": variants}[args.command]
+               "variants": variants, "launch": launch}[args.command]
     try:
         return command(args)
     except UsageError as error:

@@ -271,9 +271,9 @@ def score_for_cli(model, data_name, seed=0, num_samples=None):
 
     * ``"ring_of_8"``/``"grid_of_25"`` (and aliases): ``modes`` and ``fid`` on the raw points, 2,500 samples
       (VEEGAN / PacGAN);
-    * ``"mnist"``: ``fid``, ``kid`` and ``is`` with the offline classifier against the 5,000 embedded digits
-      (resized to the generator's output size, so that both sides pass through the same resize), 5,000
-      generated samples;
+    * ``"mnist"``: the score card of :mod:`.score_card` (2,500 digits against half B of the embedded digits:
+      classifier-FID, KID, IS, precision/recall, the digit histogram and the confident fraction), with the real
+      digits' card under ``real_baseline``;
     * anything else: ``{}`` (no offline extractor fits other images; call :func:`evaluate` with
       ``extractor="inception_v3"`` and a local weights file).
     """
@@ -281,13 +281,9 @@ def score_for_cli(model, data_name, seed=0, num_samples=None):
     if _is_toy_mixture(name):
         return evaluate(model, name, ("modes", "fid"), num_samples or 2500, "identity", seed=seed)
     if name == "mnist":
-        from .. import data
+        from .score_card import real_baseline, score_card
 
-        # real digits at the generator's size, so both sides go through the same resize to 28x28
-        shape = getattr(getattr(model, "generator", model), "output_shape", None)
-        size = shape[1] if isinstance(shape, tuple) and len(shape) == 4 and shape[1] else 28
-        return evaluate(model, data.mnist(batch_size=250, image_size=size), ("fid", "kid", "is"),
-                        num_samples or 5000, "mnist", seed=seed)
+        return {**score_card(model), "real_baseline": real_baseline()}
     return {}
 
 
