@@ -15,6 +15,7 @@ import inspect
 import math
 from typing import Any, Callable, Dict
 
+from . import augment as augment_lib
 from . import nets
 from . import recipes as recipes_lib
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
@@ -81,9 +82,9 @@ NETWORK_BUILDERS = {"mlp": (nets.mlp_generator, nets.mlp_discriminator),
                     "resnet": (nets.resnet_generator, nets.resnet_discriminator)}
 # builder arguments that follow from the data and the recipe's latent, not from networks.* options
 NETWORK_OPTIONS_SET_BY_ZOO = frozenset({"latent_dim", "output_dim", "input_dim", "image_size", "channels", "name"})
-# constructor arguments a recipe sets elsewhere (latent_*) or a run sets (seed)
+# constructor arguments a recipe sets elsewhere (latent_*, augment) or a run sets (seed)
 _MODEL_OPTIONS_SET_BY_RUN = frozenset({"self", "generator", "discriminator", "latent_dim", "latent_distribution",
-                                       "seed", "kwargs", "args"})
+                                       "augment", "seed", "kwargs", "args"})
 
 
 def builder_options(builder):
@@ -209,8 +210,13 @@ class TrainingRun:
     fit_kwargs: dict
 
     def fit(self, **kwargs):
-        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those."""
+        """``model.fit(dataset, callbacks=callbacks, **fit_kwargs)``; ``kwargs`` add to or replace those. Under
+        ``MultiWorkerMirroredStrategy``, :func:`tfgan_zoo.distributed.fit_distributed` with the same arguments."""
         arguments = {**self.fit_kwargs, "callbacks": list(self.callbacks) + list(kwargs.pop("callbacks", []))}
+        from . import distributed
+
+        if distributed.needs_own_loop(self.model.distribute_strategy):  # Keras's fit cannot run multi-worker
+            return distributed.fit_distributed(self.model, self.dataset, **{**arguments, **kwargs})
         return self.model.fit(self.dataset, **{**arguments, **kwargs})
 
 
@@ -220,7 +226,7 @@ def _recipe_optimizer(spec, schedule, total_updates):
     ``steps_per_execution`` and XLA, and saved with the optimizer)."""
     import keras
 
-    from .training_callbacks import linear_decay
+    from .callbacks import linear_decay
 
     config = dict(spec["config"])
     if schedule == "linear_decay":
@@ -276,7 +282,7 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
     import tensorflow as tf
 
     from . import data as data_lib
-    from .training_callbacks import InstanceNoiseSchedule
+    from .callbacks import InstanceNoiseSchedule
 
     if isinstance(data, str):  # the registry's training size (the 8x8 digits at 28) unless image_size is given
         data_options = {**data_lib.training_options(data), **(data_options or {})}
@@ -304,7 +310,8 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
                       family=None if networks["kind"] == "mlp" else networks["kind"],
                       network_options={"generator": networks["generator"],
                                        "discriminator": networks["discriminator"]},
-                      seed=seed, latent_distribution=resolved["latent_distribution"], **resolved["model"])
+                      seed=seed, latent_distribution=resolved["latent_distribution"],
+                      augment=augment_lib.from_recipe(resolved["augment"], resolved["ada"]), **resolved["model"])
         steps, schedule = resolved["steps"], resolved["lr_schedule"]
         model.compile(d_optimizer=_recipe_optimizer(resolved["d_optimizer"], schedule, steps * model.n_critic),
                       g_optimizer=_recipe_optimizer(resolved["g_optimizer"], schedule, steps),
