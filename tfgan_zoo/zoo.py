@@ -15,7 +15,6 @@ import inspect
 import math
 from typing import Any, Callable, Dict
 
-from . import augment as augment_lib
 from . import nets
 from . import recipes as recipes_lib
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
@@ -82,9 +81,9 @@ NETWORK_BUILDERS = {"mlp": (nets.mlp_generator, nets.mlp_discriminator),
                     "resnet": (nets.resnet_generator, nets.resnet_discriminator)}
 # builder arguments that follow from the data and the recipe's latent, not from networks.* options
 NETWORK_OPTIONS_SET_BY_ZOO = frozenset({"latent_dim", "output_dim", "input_dim", "image_size", "channels", "name"})
-# constructor arguments a recipe sets elsewhere (latent_*, augment) or a run sets (seed)
+# constructor arguments a recipe sets elsewhere (latent_*) or a run sets (seed)
 _MODEL_OPTIONS_SET_BY_RUN = frozenset({"self", "generator", "discriminator", "latent_dim", "latent_distribution",
-                                       "augment", "seed", "kwargs", "args"})
+                                       "seed", "kwargs", "args"})
 
 
 def builder_options(builder):
@@ -226,7 +225,7 @@ def _recipe_optimizer(spec, schedule, total_updates):
     ``steps_per_execution`` and XLA, and saved with the optimizer)."""
     import keras
 
-    from .callbacks import linear_decay
+    from .training_callbacks import linear_decay
 
     config = dict(spec["config"])
     if schedule == "linear_decay":
@@ -282,7 +281,7 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
     import tensorflow as tf
 
     from . import data as data_lib
-    from .callbacks import InstanceNoiseSchedule
+    from .training_callbacks import InstanceNoiseSchedule
 
     if isinstance(data, str):  # the registry's training size (the 8x8 digits at 28) unless image_size is given
         data_options = {**data_lib.training_options(data), **(data_options or {})}
@@ -310,8 +309,7 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
                       family=None if networks["kind"] == "mlp" else networks["kind"],
                       network_options={"generator": networks["generator"],
                                        "discriminator": networks["discriminator"]},
-                      seed=seed, latent_distribution=resolved["latent_distribution"],
-                      augment=augment_lib.from_recipe(resolved["augment"], resolved["ada"]), **resolved["model"])
+                      seed=seed, latent_distribution=resolved["latent_distribution"], **resolved["model"])
         steps, schedule = resolved["steps"], resolved["lr_schedule"]
         model.compile(d_optimizer=_recipe_optimizer(resolved["d_optimizer"], schedule, steps * model.n_critic),
                       g_optimizer=_recipe_optimizer(resolved["g_optimizer"], schedule, steps),
