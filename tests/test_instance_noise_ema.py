@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tfgan_zoo.models.gan import GAN
-from tfgan_zoo.training_callbacks import InstanceNoiseSchedule, instance_noise_stddev
+from tfgan_zoo.callbacks import InstanceNoiseSchedule, instance_noise_stddev
 from conftest import tiny_discriminator, tiny_generator
 
 

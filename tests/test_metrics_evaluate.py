@@ -8,7 +8,7 @@ import pytest
 
 from conftest import tiny_discriminator, tiny_generator
 from tfgan_zoo.data import mnist_arrays, ring_of_8
-from tfgan_zoo.metrics.callback import EvaluationCallback
+from tfgan_zoo.callbacks import EvaluationCallback
 from tfgan_zoo.metrics.evaluate import Evaluator, evaluate, score_for_cli
 from tfgan_zoo.metrics.scores import (frechet_distance, inception_score, kernel_inception_distance,
                                       precision_recall)

@@ -10,7 +10,7 @@ import pytest
 from tfgan_zoo import cli, losses, recipes, zoo
 from tfgan_zoo.models.sngan import layers_without_spectral_normalization
 from tfgan_zoo.models.sphere import SphereGAN
-from tfgan_zoo.training_callbacks import InstanceNoiseSchedule
+from tfgan_zoo.callbacks import InstanceNoiseSchedule
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
 import toy_coverage  # noqa: E402

@@ -1,4 +1,4 @@
-"""Resuming interrupted runs bit-exactly (tfgan_zoo.checkpointing, GAN.save_own_variables, `train --resume`).
+"""Resuming interrupted runs bit-exactly (tfgan_zoo.callbacks.DataStream, GAN.save_own_variables, `train --resume`).
 
 A training subprocess is killed with ``os._exit`` in the middle of an epoch (no cleanup, like a pre-empted
 job); a second subprocess resumes from the ``BackupAndRestore`` backup. The final weights, optimizer slots,
@@ -15,7 +15,7 @@ import tensorflow as tf
 
 import tfgan_zoo
 from tfgan_zoo import data
-from tfgan_zoo.checkpointing import DataStream
+from tfgan_zoo.callbacks import DataStream
 from conftest import tiny_discriminator, tiny_generator
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,7 +47,7 @@ def _state(model):
 
 def fit_run(out):
     """n_critic > 1, a gradient penalty (random interpolates), scheduled instance noise, an EMA, Adam slots."""
-    from tfgan_zoo.training_callbacks import InstanceNoiseSchedule
+    from tfgan_zoo.callbacks import InstanceNoiseSchedule
 
     model = tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), loss="wasserstein", penalty="gp", n_critic=2,
                           instance_noise=0.2, ema_decay=0.9, seed=5)
@@ -209,7 +209,7 @@ def _poisoned_batches(bad_batch=2, batches=6):
 
 
 def test_non_finite_loss_stops_at_its_step_and_keeps_the_last_good_backup(tmp_path):
-    from tfgan_zoo.checkpointing import NonFiniteLossError, NonFiniteLossGuard
+    from tfgan_zoo.callbacks import NonFiniteLossError, NonFiniteLossGuard
 
     model = _model()
     backup = keras.callbacks.BackupAndRestore(str(tmp_path / "backup"), save_freq=1)  # saves after every step
@@ -224,7 +224,7 @@ def test_non_finite_loss_stops_at_its_step_and_keeps_the_last_good_backup(tmp_pa
 
 
 def test_guard_ignores_finite_logs_and_non_numeric_entries():
-    from tfgan_zoo.checkpointing import NonFiniteLossGuard
+    from tfgan_zoo.callbacks import NonFiniteLossGuard
 
     guard = NonFiniteLossGuard()
     guard.set_model(_model())

@@ -301,8 +301,7 @@ def _fit_in(out, run, args):
     ``(history, sample-grid callback, seconds, time budget or None)``."""
     import keras
 
-    from .callbacks import SampleGrid, TimeBudget
-    from .checkpointing import NonFiniteLossError, NonFiniteLossGuard
+    from .callbacks import NonFiniteLossError, NonFiniteLossGuard, SampleGrid, TimeBudget
 
     with open(os.path.join(out, "recipe.json"), "w", encoding="utf-8") as f:
         json.dump(run.recipe, f, indent=2)

@@ -13,7 +13,7 @@ precomputed real statistics (FID) or features (KID), ``update_state(fake_images)
 Note: :meth:`FID.result` computes the Fréchet distance with NumPy/SciPy (``tf.numpy_function`` when traced),
 so a model that uses it as a compiled metric must be compiled with ``jit_compile=False``; and because Keras
 asks every metric for its result after every step, prefer :func:`tfgan_zoo.metrics.evaluate` or the
-:class:`~tfgan_zoo.metrics.callback.EvaluationCallback` for 2048-d Inception features (one ``eigvalsh`` of a
+:class:`~tfgan_zoo.callbacks.EvaluationCallback` for 2048-d Inception features (one ``eigvalsh`` of a
 2048² matrix per step). The metrics hold a network and real data, so they are not saved with a model:
 rebuild them in code after loading.
 """

@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from .. import losses as losses_lib
 from .. import penalties as penalties_lib
-from ..checkpointing import DataStream
+from ..callbacks import DataStream
 
 __all__ = ["GAN", "GANOptimizers", "critic_is_batch_independent", "group_critic_batches", "pack_samples"]
 
@@ -51,7 +51,7 @@ def _nan_unless_finite(figures, gradients):
     A step can have a finite loss and non-finite gradients: with oneDNN (TensorFlow's default on x86 CPUs) the
     graph optimiser fuses ``Dense``/``Conv`` with ReLU into one kernel whose ReLU maps NaN to 0, so a NaN input or
     weight vanishes from the loss but not from the gradients, and the weights turn NaN while the loss looks fine.
-    Reporting that step's figures as NaN lets :class:`tfgan_zoo.checkpointing.NonFiniteLossGuard` stop at it.
+    Reporting that step's figures as NaN lets :class:`tfgan_zoo.callbacks.NonFiniteLossGuard` stop at it.
     """
     checks = [tf.reduce_all(tf.math.is_finite(g)) for g in gradients if g is not None]
     if not checks:
@@ -773,7 +773,7 @@ class GAN(keras.Model):
         kwargs.setdefault("shuffle", False)  # the dataset shuffles itself; Keras cannot shuffle a Dataset
         dataset = self.prepare_dataset(x, batch_size)
         # A resumed fit (BackupAndRestore, initial_epoch) must read the elements the uninterrupted run read at
-        # that epoch; a DataStream puts one positioned iterator under Keras (see tfgan_zoo.checkpointing).
+        # that epoch; a DataStream puts one positioned iterator under Keras (see tfgan_zoo.callbacks.DataStream).
         cardinality = int(dataset.cardinality())
         if cardinality == 0:
             raise ValueError(f"fit(x=...) got no training step: the dataset is empty or has fewer than n_critic="

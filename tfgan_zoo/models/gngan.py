@@ -28,7 +28,7 @@ class GNGAN(PaperSettings, GAN):
       batch twice the critic's (128 vs 64), no learning-rate decay.
     * ``setting="resnet"``: hinge loss, ``n_critic = 5``, critic Adam(4e-4, 0, 0.9), generator Adam(2e-4, 0,
       0.9), generator batch 2x, learning rates decayed linearly to 0 over training (200,000 generator steps):
-      ``fit(..., callbacks=[tfgan_zoo.training_callbacks.LinearLearningRateDecay(total_steps)])``.
+      ``fit(..., callbacks=[tfgan_zoo.callbacks.LinearLearningRateDecay(total_steps)])``.
 
     The official runs also keep a generator EMA (``ema_decay=0.9999, ema_start=0``), off by default here.
 

@@ -124,7 +124,7 @@ class SNGAN(PaperSettings, GAN):
     * ``setting="resnet"`` (default): ``n_critic = 5``, Adam(2e-4, beta_1=0, beta_2=0.9) for both networks,
       generator batch twice the critic's (``generator_batch_multiplier = 2``: 128 vs 64), learning rates
       decayed linearly to 0 over training (50,000 generator steps on CIFAR-10): pass
-      ``callbacks=[tfgan_zoo.training_callbacks.LinearLearningRateDecay(total_steps)]`` to ``fit``.
+      ``callbacks=[tfgan_zoo.callbacks.LinearLearningRateDecay(total_steps)]`` to ``fit``.
     * ``setting="cnn"`` (standard CNN): ``n_critic = 1``, Adam(2e-4, beta_1=0.5, beta_2=0.999), equal batches.
 
     Args:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from .evaluate import Evaluator
+from ..metrics.evaluate import Evaluator
 
 __all__ = ["EvaluationCallback"]
 
