@@ -185,3 +185,57 @@ def test_variant_with_its_own_critic_is_not_fused_and_option_round_trips():
     assert tfgan_zoo.WGANGP.from_config(model.get_config()).fuse_critic_passes is False
     with pytest.raises(ValueError, match="fuse_critic_passes='yes'"):
         tfgan_zoo.GAN(tiny_generator(), tiny_discriminator(), fuse_critic_passes="yes")
+
+
+# --- The automatic numeric path (tfgan_zoo.precision, `tfgan-zoo train --mixed-precision auto --jit auto`) ---------
+
+
+def test_auto_policy_follows_the_device_and_the_cpu_flags(tmp_path):
+    from tfgan_zoo import precision
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 sse\n\nprocessor\t: 1\nflags\t: fpu\n")
+    flags = precision.cpu_flags(str(cpuinfo))
+    assert {"avx2", "avx512_bf16"} <= flags and "amx_bf16" not in flags
+    assert precision.cpu_flags(str(tmp_path / "absent")) == frozenset()
+    assert precision.auto_policy("cpu", flags) == "mixed_bfloat16"
+    assert precision.auto_policy("cpu", {"avx2", "avx512f"}) == "float32"  # bfloat16 would be emulated
+    assert precision.auto_policy("cpu", {"amx_bf16"}) == "mixed_bfloat16"
+    assert precision.auto_policy("gpu", set()) == "mixed_float16"
+    assert precision.auto_policy("tpu", set()) == "mixed_bfloat16"
+    assert precision.auto_jit(False, "gpu") is True and precision.auto_jit(False, "cpu") is False
+    assert precision.auto_jit(True, "cpu") is True
+
+
+@pytest.mark.parametrize("kind,flags,policy,jit", [
+    ("cpu", {"avx512_bf16"}, "mixed_bfloat16", None), ("cpu", {"avx2"}, "off", None), ("gpu", set(), "mixed_float16", "on"),
+])
+def test_cli_auto_flags_resolve_per_device(monkeypatch, kind, flags, policy, jit):
+    from tfgan_zoo import cli, precision
+
+    monkeypatch.setattr(precision, "accelerator_kind", lambda: kind)
+    monkeypatch.setattr(precision, "cpu_flags", lambda cpuinfo_path=None: frozenset(flags))
+    args = cli.build_parser().parse_args(["train", "gan", "--mixed-precision", "auto", "--jit", "auto"])
+    cli._resolve_auto_paths(args)
+    assert (args.mixed_precision, args.jit) == (policy, jit)  # jit None: the recipe's jit_compile
+    parse = cli.build_parser().parse_args
+    assert [cli._JIT_CHOICES[parse(["train"] + a).jit] for a in ([], ["--jit"], ["--no-jit"], ["--jit", "off"])] == \
+        [None, True, False, False]
+
+
+def test_metrics_json_records_the_numeric_path(tmp_path, monkeypatch):
+    import json
+
+    from tfgan_zoo import cli, precision
+
+    monkeypatch.setattr(precision, "accelerator_kind", lambda: "cpu")
+    monkeypatch.setattr(precision, "cpu_flags", lambda cpuinfo_path=None: frozenset({"avx2"}))
+    sets = [f"--set={k}={json.dumps(v)}" for k, v in [
+        ("networks", {"generator": {"hidden_units": [8]}, "discriminator": {"hidden_units": [8]}}), ("batch_size", 16),
+        ("steps", 4), ("steps_per_epoch", 4), ("steps_per_execution", 2)]]
+    out = tmp_path / "run"
+    assert cli.main(["train", "gan", "--data", "ring8", "--out", str(out), "--mixed-precision", "auto", "--no-jit",
+                     *sets]) == 0
+    path = json.loads((out / "metrics.json").read_text())["numeric_path"]
+    assert {k: path[k] for k in ("policy", "jit_compile", "fused_critic_passes", "steps_per_execution")} == {
+        "policy": "float32", "jit_compile": False, "fused_critic_passes": True, "steps_per_execution": 2}

@@ -58,8 +58,10 @@ def build_parser():
     train.add_argument("--family", choices=["dcgan", "resnet"], default=None,
                        help="network family for images (the recipe's `networks.kind`)")
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--jit", action=argparse.BooleanOptionalAction, default=None,
-                       help="XLA-compile the step (the recipe's `jit_compile`)")
+    train.add_argument("--jit", nargs="?", const="on", choices=["auto", "on", "off"], default=None,
+                       help="XLA-compile the step: on (a bare --jit), off (also --no-jit), or auto (on for a GPU or "
+                       "TPU, the recipe's on a CPU); default the recipe's `jit_compile`")
+    train.add_argument("--no-jit", dest="jit", action="store_const", const="off", help=argparse.SUPPRESS)
     train.add_argument("--ema", type=float, default=None, help="generator EMA decay, e.g. 0.999 (`model.ema_decay`)")
     train.add_argument("--devices", type=int, default=1,
                        help="data-parallel replicas (tf.distribute.MirroredStrategy): the first N GPUs, or N logical "
@@ -69,7 +71,9 @@ def build_parser():
                        help="train on the cluster that the TF_CONFIG environment variable describes "
                        "(tf.distribute.MultiWorkerMirroredStrategy; start every worker with the same command); the "
                        "chief (worker 0) writes the run folder, which must be on a file system every worker sees")
-    train.add_argument("--mixed-precision", choices=["off", "mixed_bfloat16", "mixed_float16"], default="off")
+    train.add_argument("--mixed-precision", choices=["off", "auto", "mixed_bfloat16", "mixed_float16"], default="off",
+                       help="Keras policy; auto: mixed_float16 on a GPU, mixed_bfloat16 on a TPU or a CPU with native "
+                       "bfloat16 (avx512_bf16 / AMX), float32 elsewhere (default off: float32)")
     train.add_argument("--grid-every", type=int, default=1, help="epochs between sample grids")
     train.add_argument("--out", default=None, help="output directory (default runs/VARIANT-DATA)")
     train.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
@@ -238,7 +242,7 @@ def _recipe_overrides(args):
     except recipes.RecipeError as error:
         raise UsageError(str(error)) from None
     shortcuts = {"steps": args.steps, "batch_size": args.batch_size, "steps_per_epoch": args.steps_per_epoch,
-                 "latent_dim": args.latent_dim, "jit_compile": args.jit,
+                 "latent_dim": args.latent_dim, "jit_compile": _JIT_CHOICES[args.jit],
                  "networks": {"kind": args.family} if args.family else None,
                  "model": {"ema_decay": args.ema} if args.ema is not None else None}
     chosen = recipes.merge(overrides, {key: value for key, value in shortcuts.items() if value is not None})
@@ -330,6 +334,34 @@ def _default_run_folder(args):
     return os.path.join("runs", f"{args.variant}-{args.data.replace(':', '_').replace('/', '_')}")
 
 
+# --jit as the recipe's jit_compile; "auto" stays the recipe's until _resolve_auto_paths has seen the devices
+_JIT_CHOICES = {None: None, "auto": None, "on": True, "off": False}
+
+
+def _resolve_auto_paths(args):
+    """``--mixed-precision auto`` and ``--jit auto`` for the devices TensorFlow sees (:mod:`tfgan_zoo.precision`)."""
+    from . import precision
+
+    kind = None
+    if args.mixed_precision == "auto":
+        kind = precision.accelerator_kind()
+        policy = precision.auto_policy(kind)
+        args.mixed_precision = "off" if policy == "float32" else policy
+    if args.jit == "auto":
+        kind = kind or precision.accelerator_kind()
+        args.jit = "on" if precision.auto_jit(False, kind) else None  # on a CPU: the recipe's
+
+
+def _numeric_path(model, recipe):
+    """What ran, for metrics.json: the policy, XLA, the fused critic pass and the steps per host call."""
+    import keras
+
+    return {"policy": keras.mixed_precision.global_policy().name, "jit_compile": bool(recipe["jit_compile"]),
+            "fused_critic_passes": bool(model.fuses_critic_passes),
+            "steps_per_execution": int(recipe["steps_per_execution"]),
+            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")}
+
+
 def train(args):
     if args.multi_worker:
         return _train_in_cluster(args)
@@ -367,6 +399,7 @@ def _train_here(args):
         args.recipe = recipe_path
     _recipe_overrides(args)  # bad options fail before the strategy, the data or a run folder exist
     strategy = _strategy(args.devices, args.multi_worker)
+    _resolve_auto_paths(args)  # after the strategy: the device query must not precede a logical-device setup
     if args.mixed_precision != "off":
         keras.mixed_precision.set_global_policy(args.mixed_precision)
     run = build_training(args, strategy)
@@ -391,7 +424,7 @@ def _train_here(args):
                "seconds": round(seconds, 1), "generator_steps": int(model.generator_steps.numpy()),
                "final": {k: float(v[-1]) for k, v in history.history.items()},
                "history": _history_of_every_epoch(os.path.join(out, "metrics.csv"), history),
-               "sample_grid": grids.last_path}
+               "sample_grid": grids.last_path, "numeric_path": _numeric_path(model, recipe)}
     summary["epochs_run"] = len(next(iter(summary["history"].values()), []))
     stopped_early = budget is not None and budget.stopped_at_step is not None
     summary["stopped_by"] = f"time budget (--minutes {args.minutes:g})" if stopped_early else "steps"
