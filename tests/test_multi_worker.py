@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import tiny_discriminator, tiny_generator
-from tfgan_zoo import nets
+from tfgan_zoo import cli, nets
 from tfgan_zoo.launcher import launch_local_workers
 from tfgan_zoo.models import SNGAN, WGANGP
 
@@ -57,7 +57,7 @@ import keras, numpy as np, tensorflow as tf
 from test_multi_worker import build_model, state_of, toy_dataset, STEPS
 from tfgan_zoo import distributed
 
-out, variants, kill_at_epoch = sys.argv[2], sys.argv[3].split(","), int(sys.argv[4])
+out, runs, kill_at_epoch = sys.argv[2], sys.argv[3].split(","), int(sys.argv[4])
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 worker = distributed.worker_index(strategy)
 
@@ -68,47 +68,50 @@ class KillWorkerOne(keras.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
-for variant in variants:
+for run in runs:  # a run "VARIANT-resumed" is the one whose worker 1 is killed
     with strategy.scope():
-        model = build_model(variant)
-    backup = distributed.MultiWorkerBackup(os.path.join(out, variant + "-backup"), strategy)
+        model = build_model(run.split("-")[0])
+    backup = distributed.MultiWorkerBackup(os.path.join(out, run + "-backup"), strategy)
+    killer = [KillWorkerOne()] if run.endswith("-resumed") else []
     history = distributed.fit_distributed(model, toy_dataset(), epochs=STEPS, steps_per_epoch=1, verbose=0,
-                                          callbacks=[backup, KillWorkerOne()])
-    np.savez(os.path.join(out, f"{variant}-worker{worker}.npz"), *state_of(model))
-    with open(os.path.join(out, f"{variant}-worker{worker}.json"), "w") as f:
+                                          callbacks=[backup] + killer)
+    np.savez(os.path.join(out, f"{run}-worker{worker}.npz"), *state_of(model))
+    with open(os.path.join(out, f"{run}-worker{worker}.json"), "w") as f:
         json.dump({"history": history.history, "restored_epoch": backup.restored_epoch,
                    "replicas": strategy.num_replicas_in_sync, "chief": distributed.is_chief(strategy)}, f)
 """
 
 
-def launch(tmp_path, out, variants, kill_at_epoch=-1):
+def launch(tmp_path, out, runs, kill_at_epoch=-1):
     script = tmp_path / "worker.py"
     script.write_text(WORKER_SCRIPT)
     os.makedirs(out, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": ROOT, "CUDA_VISIBLE_DEVICES": ""}
-    return launch_local_workers([sys.executable, str(script), TESTS, str(out), ",".join(variants),
+    return launch_local_workers([sys.executable, str(script), TESTS, str(out), ",".join(runs),
                                  str(kill_at_epoch)], 2, timeout=CLUSTER_TIMEOUT, env=env, grace_seconds=5)
 
 
-def saved(out, variant, worker):
-    with np.load(os.path.join(out, f"{variant}-worker{worker}.npz")) as arrays:
+def saved(out, run, worker):
+    with np.load(os.path.join(out, f"{run}-worker{worker}.npz")) as arrays:
         state = [arrays[f"arr_{i}"] for i in range(len(arrays.files))]
-    with open(os.path.join(out, f"{variant}-worker{worker}.json")) as f:
+    with open(os.path.join(out, f"{run}-worker{worker}.json")) as f:
         return state, json.load(f)
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    """One 2-worker cluster training WGAN-GP, then SNGAN, for 3 steps; its output folder."""
-    tmp = tmp_path_factory.mktemp("uninterrupted")
-    assert launch(tmp, tmp / "out", ["wgangp", "sngan"]) == 0
-    return tmp / "out"
+def cluster(tmp_path_factory):
+    """``(tmp, out)``: one 2-worker cluster that trains WGAN-GP, then SNGAN, for 3 steps each into ``out``, then
+    starts WGAN-GP again and is stopped when worker 1 is SIGKILLed after step 2 (one cluster start for all)."""
+    tmp = tmp_path_factory.mktemp("cluster")
+    assert launch(tmp, tmp / "out", ["wgangp", "sngan", "wgangp-resumed"], kill_at_epoch=2) == -9
+    return tmp, tmp / "out"
 
 
 @pytest.mark.parametrize("variant", ["wgangp", "sngan"])
-def test_two_workers_agree_bitwise_and_take_the_single_process_steps(uninterrupted, variant):
-    state0, info0 = saved(uninterrupted, variant, 0)
-    state1, info1 = saved(uninterrupted, variant, 1)
+def test_two_workers_agree_bitwise_and_take_the_single_process_steps(cluster, variant):
+    _, out = cluster
+    state0, info0 = saved(out, variant, 0)
+    state1, info1 = saved(out, variant, 1)
     assert info0["replicas"] == info1["replicas"] == 2
     assert (info0["chief"], info1["chief"]) == (True, False)
     assert all(np.array_equal(a, b) for a, b in zip(state0, state1))  # bit for bit
@@ -128,22 +131,22 @@ def test_two_workers_agree_bitwise_and_take_the_single_process_steps(uninterrupt
         np.testing.assert_allclose(info0["history"][name], values, rtol=0, atol=1e-5, err_msg=name)
 
 
-def test_a_killed_worker_restarts_from_the_chiefs_backup_and_matches_the_uninterrupted_run(uninterrupted, tmp_path):
-    out = tmp_path / "out"
-    status = launch(tmp_path, out, ["wgangp"], kill_at_epoch=2)  # worker 1 is SIGKILLed after step 2
-    assert status == -9
-    with open(out / "wgangp-backup" / "training_metadata.json") as f:
+def test_a_killed_worker_restarts_from_the_chiefs_backup_and_matches_the_uninterrupted_run(cluster):
+    tmp, out = cluster
+    backup = out / "wgangp-resumed-backup"  # the cluster fixture's last run: worker 1 killed after step 2
+    with open(backup / "training_metadata.json") as f:
         assert json.load(f)["epoch"] == 2
-    assert sorted(os.listdir(out / "wgangp-backup")) == ["epoch-000002.weights.h5", "training_metadata.json"]
+    assert sorted(os.listdir(backup)) == ["epoch-000002.weights.h5", "training_metadata.json"]
+    assert not os.path.exists(out / "wgangp-resumed-worker0.npz")
 
-    assert launch(tmp_path, out, ["wgangp"]) == 0  # the whole cluster restarted with the same command
-    want, _ = saved(uninterrupted, "wgangp", 0)
+    assert launch(tmp, out, ["wgangp-resumed"]) == 0  # the whole cluster restarted with the same command
+    want, _ = saved(out, "wgangp", 0)
     for worker in (0, 1):
-        state, info = saved(out, "wgangp", worker)
+        state, info = saved(out, "wgangp-resumed", worker)
         assert info["restored_epoch"] == 2
         assert len(info["history"]["d_loss"]) == 1  # only step 3 ran again
         assert all(np.array_equal(a, b) for a, b in zip(state, want))  # bit for bit
-    assert not os.path.exists(out / "wgangp-backup")  # a finished run removes its backup
+    assert not os.path.exists(backup)  # a finished run removes its backup
 
 
 def run_cli(args, tmp_path, timeout=CLUSTER_TIMEOUT):
@@ -176,7 +179,11 @@ def test_cli_launch_trains_two_workers_and_only_the_chief_keeps_files(tmp_path):
     assert not [name for name in os.listdir(tmp_path) if name.startswith("tfgan_zoo-worker")]  # temp folders gone
 
 
-def test_multi_worker_without_tf_config_is_one_clear_error(tmp_path):
-    result = run_cli(["train", "wgangp", "--data", "ring8", "--multi-worker", "--out", "run"], tmp_path, timeout=60)
-    assert result.returncode == 2
-    assert "TF_CONFIG" in result.stderr and "Traceback" not in result.stderr
+def test_multi_worker_without_tf_config_is_one_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert cli.main(["train", "wgangp", "--data", "ring8", "--multi-worker", "--out", str(tmp_path / "run")]) == 2
+    assert "TF_CONFIG environment variable, which is not set" in capsys.readouterr().err
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["127.0.0.1:1"]}, "task": {"type": "worker", "index": 3}}')
+    assert cli.main(["train", "wgangp", "--data", "ring8", "--multi-worker", "--out", str(tmp_path / "run")]) == 2
+    assert "TF_CONFIG is not a cluster description" in capsys.readouterr().err
+    assert not os.path.exists(tmp_path / "run")
