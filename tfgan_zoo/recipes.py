@@ -29,6 +29,11 @@ Fields of a resolved recipe (``--set key=value`` in the CLI; dotted keys reach i
                               gives only what differs from the variant's paper optimizer
 ``lr_schedule``               ``constant`` or ``linear_decay`` (both rates to 0 at ``steps``, in-graph)
 ``instance_noise_anneal``     fraction of ``steps`` over which instance noise falls linearly to 0
+``augment``                   images only: ``none`` or a DiffAugment policy applied to every critic input, e.g.
+                              ``translation,cutout`` or ``color,translation,cutout`` (:mod:`tfgan_zoo.augment`)
+``ada``                       ``false`` (``augment`` always applied), ``true`` (ADA adapts its probability, the
+                              paper's settings) or a dict of :class:`tfgan_zoo.augment.ADA` options, e.g.
+                              ``--set ada.speed_images=100000``
 ``batch_size``                critic batch
 ``steps``                     generator steps of a run
 ``steps_per_epoch``           generator steps per Keras epoch (logs, grids and checkpoints per epoch)
@@ -63,6 +68,8 @@ _BASE = {
     "instance_noise_anneal": 0.5,
     "steps_per_execution": 1,
     "jit_compile": False,
+    "augment": "none",
+    "ada": False,
     "notes": "",
 }
 
@@ -255,10 +262,32 @@ def _check_keys(recipe):
             raise _unknown_key_error(key, ("kind", "generator", "discriminator"), "networks.")
 
 
+_ADA_OPTIONS = ("target", "interval", "speed_images", "initial_probability")
+
+
 def _positive_int(recipe, key):
     value = recipe[key]
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise RecipeError(f"recipe {key}={value!r} must be an integer >= 1.")
+
+
+def _validate_augment(recipe, family):
+    from . import augment as augment_lib
+
+    augment, ada = recipe["augment"], recipe["ada"]
+    if not (isinstance(ada, bool) or isinstance(ada, dict)):
+        raise RecipeError(f"recipe ada={ada!r} must be false, true or a dict of ADA options "
+                          f"({', '.join(_ADA_OPTIONS)}).")
+    for key in ada if isinstance(ada, dict) else ():
+        if key not in _ADA_OPTIONS:
+            raise _unknown_key_error(key, _ADA_OPTIONS, "ada.")
+    try:
+        augmentation = augment_lib.from_recipe(augment, ada)
+    except ValueError as error:
+        raise RecipeError(f"recipe augment={augment!r}, ada={ada!r}: {error}") from None
+    if augmentation is not None and family == "toy":
+        raise RecipeError(f"recipe augment={augment!r} transforms images; the toy family trains on points, so use "
+                          "augment=none there.")
 
 
 def _validate(recipe, variant, family):
@@ -284,6 +313,7 @@ def _validate(recipe, variant, family):
         raise RecipeError(f"recipe point_scale={scale!r} must be a number > 0 (the RMS norm the nets see), or null.")
     if scale is not None and family != "toy":
         raise RecipeError(f"recipe point_scale={scale!r} applies to points only; use null for the {family!r} family.")
+    _validate_augment(recipe, family)
     if not isinstance(recipe["jit_compile"], bool):
         raise RecipeError(f"recipe jit_compile={recipe['jit_compile']!r} must be true or false.")
     kind = recipe["networks"].get("kind")

@@ -15,6 +15,7 @@ import inspect
 import math
 from typing import Any, Callable, Dict
 
+from . import augment as augment_lib
 from . import nets
 from . import recipes as recipes_lib
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
@@ -81,9 +82,9 @@ NETWORK_BUILDERS = {"mlp": (nets.mlp_generator, nets.mlp_discriminator),
                     "resnet": (nets.resnet_generator, nets.resnet_discriminator)}
 # builder arguments that follow from the data and the recipe's latent, not from networks.* options
 NETWORK_OPTIONS_SET_BY_ZOO = frozenset({"latent_dim", "output_dim", "input_dim", "image_size", "channels", "name"})
-# constructor arguments a recipe sets elsewhere (latent_*) or a run sets (seed)
+# constructor arguments a recipe sets elsewhere (latent_*, augment) or a run sets (seed)
 _MODEL_OPTIONS_SET_BY_RUN = frozenset({"self", "generator", "discriminator", "latent_dim", "latent_distribution",
-                                       "seed", "kwargs", "args"})
+                                       "augment", "seed", "kwargs", "args"})
 
 
 def builder_options(builder):
@@ -309,7 +310,8 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
                       family=None if networks["kind"] == "mlp" else networks["kind"],
                       network_options={"generator": networks["generator"],
                                        "discriminator": networks["discriminator"]},
-                      seed=seed, latent_distribution=resolved["latent_distribution"], **resolved["model"])
+                      seed=seed, latent_distribution=resolved["latent_distribution"],
+                      augment=augment_lib.from_recipe(resolved["augment"], resolved["ada"]), **resolved["model"])
         steps, schedule = resolved["steps"], resolved["lr_schedule"]
         model.compile(d_optimizer=_recipe_optimizer(resolved["d_optimizer"], schedule, steps * model.n_critic),
                       g_optimizer=_recipe_optimizer(resolved["g_optimizer"], schedule, steps),

@@ -35,6 +35,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
+from .. import augment as augment_lib
 from .. import losses as losses_lib
 from .. import penalties as penalties_lib
 from ..callbacks import DataStream
@@ -287,6 +288,11 @@ class GAN(keras.Model):
         :meth:`critic` and :meth:`discriminator_head` (or sets ``batch_independent_head = True``); True
         raises if the critic has batch-coupled layers (batch normalisation would then mix real and fake
         statistics).
+      augment: data-efficient training (:mod:`tfgan_zoo.augment`): None (default) or ``"none"``, a DiffAugment
+        policy such as ``"translation,cutout"``, or a :class:`tfgan_zoo.augment.DiffAugment` /
+        :class:`tfgan_zoo.augment.ADA`. Real and generated images are augmented before every critic call
+        (:meth:`critic`), generator updates and penalties included; see ``DiffAugment`` for which inputs the
+        penalties see. Images only.
 
     The networks may be functional or subclassed ``keras.Model``s; a subclassed generator needs ``latent_dim``,
     and both are built here (called once on zeros) when they have no static shapes.
@@ -310,7 +316,7 @@ class GAN(keras.Model):
     def __init__(self, generator, discriminator, latent_dim=None, *, latent_distribution="normal", n_critic=None,
                  loss=None, penalty=None, penalty_weight=None, generator_batch_multiplier=1, pack_degree=1,
                  instance_noise=None, ema_decay=None, ema_start=0, seed=None,
-                 fuse_critic_passes="auto", **kwargs):
+                 fuse_critic_passes="auto", augment=None, **kwargs):
         super().__init__(**kwargs)
         for arg, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.Model):
@@ -336,6 +342,7 @@ class GAN(keras.Model):
             "generator_batch_multiplier", generator_batch_multiplier, "Use 1 for the same batch as the critic.")
         self.pack_degree = _check_positive_int("pack_degree", pack_degree, "Use 1 for no packing, 2-4 for PacGAN.")
         self.sample_shape, critic_shape = self._build_networks()
+        self.augment = self._resolve_augment(augment)
         self._check_critic_width(critic_shape)
         self.instance_noise_enabled = instance_noise is not None
         self.instance_noise_initial = _check_non_negative(
@@ -391,6 +398,15 @@ class GAN(keras.Model):
             f"Dense({self.critic_outputs_per_sample}) (e.g. mlp_discriminator(output_units=1)). A variant whose "
             "loss reads several values per sample sets critic_outputs_per_sample = None.")
 
+    def _resolve_augment(self, augment):
+        augment = augment_lib.get_augment(augment)
+        if augment is not None:
+            if len(self.sample_shape) != 3:
+                raise ValueError(f"augment={augment.policy!r} transforms images [height, width, channels], but the "
+                                 f"generator makes samples of shape {self.sample_shape}; use augment=None for points.")
+            augment.build((None, *self.sample_shape))  # ADA's p, under the strategy the model is built in
+        return augment
+
     @staticmethod
     def _resolve_latent_dim(generator, latent_dim):
         inferred = None
@@ -424,6 +440,8 @@ class GAN(keras.Model):
             names.append(self.penalty.name)
         if self.instance_noise_enabled:
             names.append("instance_noise_stddev")
+        if self.augment is not None:
+            names.extend(self.augment.figure_names)
         return names
 
     def _default_optimizer(self, spec):
@@ -506,8 +524,19 @@ class GAN(keras.Model):
         return outputs
 
     def critic(self, images, training=True):
-        """Critic outputs for images: instance noise, PacGAN packing, the network, then the head."""
-        return self._critic_network(self._add_instance_noise(images, training), training)
+        """Critic outputs for images: augmentation, instance noise, PacGAN packing, the network, then the head.
+
+        Every critic call of the library goes through here or :meth:`critic_outputs` (which applies the same
+        transformations), so ``augment`` reaches every variant; a ``train_step`` override gets it by calling
+        ``self.critic`` rather than ``self.discriminator``.
+        """
+        return self._critic_network(self._critic_input(images, training), training)
+
+    def _critic_input(self, images, training=True):
+        """What the critic network sees of ``images`` when training: augmented (``augment``), then noisy."""
+        if self.augment is not None and training:
+            images = self.augment.augment(images, self._uniform)
+        return self._add_instance_noise(images, training)
 
     def _add_instance_noise(self, images, training=True):
         if self.instance_noise_enabled and training:
@@ -539,14 +568,14 @@ class GAN(keras.Model):
     def critic_outputs(self, *images, training=True):
         """``self.critic`` of each image batch, as a tuple; one pass over their concatenation when fused.
 
-        Instance noise is drawn for each batch in order, as the separate calls draw it, so the fused and the
-        unfused paths compute the same values. Batches are cast to the widest of their dtypes (16-bit fakes to
-        float32 real images, exactly) before the concatenation; the network's first layer casts to its compute
-        dtype as it would each batch alone.
+        Augmentation and instance noise are drawn for each batch in order, as the separate calls draw them, so
+        the fused and the unfused paths compute the same values. Batches are cast to the widest of their dtypes
+        (16-bit fakes to float32 real images, exactly) before the concatenation; the network's first layer casts
+        to its compute dtype as it would each batch alone.
         """
         if len(images) == 1 or not self.fuses_critic_passes:
             return tuple(self.critic(x, training=training) for x in images)
-        noisy = [self._add_instance_noise(x, training) for x in images]
+        noisy = [self._critic_input(x, training) for x in images]
         dtype = max((x.dtype for x in noisy), key=lambda d: tf.as_dtype(d).size)
         outputs = self._critic_network(tf.concat([tf.cast(x, dtype) for x in noisy], 0), training)
         split, start = [], 0
@@ -561,6 +590,7 @@ class GAN(keras.Model):
         real_output, fake_output = self.critic_outputs(real_images, fake_images)
         loss = self.loss_pair.discriminator(real_output, fake_output)
         figures = dict(self.critic_figures(real_output, fake_output))
+        figures.update(self.adapt_augmentation(real_images, real_output, fake_output))
         if self.penalty is not None and self.penalty_weight > 0:
             penalty = self.penalty.compute(self.critic, real_images, fake_images, self._uniform)
             figures[self.penalty.name] = penalty
@@ -571,6 +601,18 @@ class GAN(keras.Model):
     def critic_figures(self, real_output, fake_output):
         """Extra scalars computed from the critic outputs of one critic update (none here)."""
         return {}
+
+    def adapt_augmentation(self, real_images, real_output, fake_output):
+        """Feeds one critic update's outputs to an adaptive augmentation (:class:`tfgan_zoo.augment.ADA`), which
+        adjusts its probability ``p``; returns its figures (``ada_p``, ``ada_rt``), or nothing without one."""
+        if self.augment is None or not self.augment.adaptive:
+            return {}
+        return self.augment.observe(self.real_margins(real_output, fake_output), tf.shape(real_images)[0])
+
+    def real_margins(self, real_output, fake_output):
+        """Per-sample margins, positive where the critic judges a real sample real: ADA's ``sign(D(x))`` for
+        this variant's critic (:func:`tfgan_zoo.augment.real_margins` of the loss's name)."""
+        return augment_lib.real_margins(self.loss_pair.name, real_output, fake_output)
 
     def generator_objective(self, real_images, latent):
         """The generator's loss and its figures: ``(loss, {name: scalar})``."""
@@ -870,6 +912,7 @@ class GAN(keras.Model):
             "ema_start": self.ema_start,
             "seed": self.seed,
             "fuse_critic_passes": self.fuse_critic_passes,
+            "augment": None if self.augment is None else keras.saving.serialize_keras_object(self.augment),
             "name": self.name,
         }
         if config["loss"] is None and self.loss_pair != losses_lib.get_loss(self.default_loss):

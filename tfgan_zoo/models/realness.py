@@ -430,6 +430,12 @@ class RealnessGAN(GAN):
                 "realness_real": expected_realness(real_output),
                 "realness_fake": expected_realness(fake_output)}
 
+    def real_margins(self, real_output, fake_output):
+        """ADA's ``sign(D(x))`` for a distributional critic: ``KL(A0 || D(x)) - KL(A1 || D(x))``, positive where
+        the critic's distribution for a real sample is closer to the real anchor ``A1`` than to the fake ``A0``."""
+        del fake_output
+        return anchor_kl(self.anchor0, real_output) - anchor_kl(self.anchor1, real_output)
+
     def generator_objective(self, real_images, latent):
         """Objective ``generator_objective`` on ``D(G(z))``; objective 2 pairs fake ``i`` with real ``i`` (the
         real logits are tiled ``generator_batch_multiplier`` times and carry no gradient)."""
