@@ -239,6 +239,46 @@ def test_critic_is_spectrally_normalised_by_default_with_the_same_starting_weigh
     assert RealnessGAN(tiny_generator(), model.discriminator, num_outcomes=5).discriminator is model.discriminator
 
 
+def test_automatic_spectral_normalisation_covers_every_weight_layer_kind():
+    """EinsumDense, DepthwiseConv2D and SeparableConv2D (both of its kernels) are wrapped too, with the same
+    starting weights, and each normalised kernel has spectral norm 1 (numpy SVD) once the power iteration has
+    converged."""
+    from tfgan_zoo.inspection import layers_without_spectral_normalization
+
+    inputs = keras.Input((2,))
+    x = keras.layers.EinsumDense("ab,bc->ac", output_shape=16, name="einsum")(inputs)
+    x = keras.layers.Reshape((4, 4, 1))(x)
+    x = keras.layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same", name="depthwise")(x)
+    x = keras.layers.SeparableConv2D(3, 3, name="separable")(x)
+    outputs = keras.layers.Dense(5, name="head")(keras.layers.Flatten()(x))
+    critic = keras.Model(inputs, outputs)
+    model = RealnessGAN(tiny_generator(), critic, num_outcomes=5)
+    unnormalised, normalised = layers_without_spectral_normalization(model.discriminator)
+    assert unnormalised == [] and sorted(normalised) == ["depthwise", "einsum", "head", "separable"]
+    points = tf.constant(np.random.default_rng(0).normal(size=(8, 2)), tf.float32)
+    for _ in range(100):  # one power-iteration step per training call
+        model.discriminator(points, training=True)
+    wrappers = {layer.layer.name: layer for layer in model.discriminator.layers
+                if isinstance(layer, SpectralNormalization)}
+    original = {layer.name: layer for layer in critic.layers}
+    kernels = {"einsum": ["kernel"], "depthwise": ["kernel"], "head": ["kernel"],
+               "separable": ["depthwise_kernel", "pointwise_kernel"]}
+    for name, attributes in kernels.items():
+        wrapper = wrappers[name]
+        sigmas = [float(sigma) for _, sigma in wrapper._normalize(training=False)]
+        assert len(sigmas) == len(attributes)
+        for attribute, sigma in zip(attributes, sigmas):
+            raw = getattr(wrapper.layer, attribute).numpy()
+            np.testing.assert_array_equal(raw, getattr(original[name], attribute).numpy())
+            # a depthwise kernel [h, w, in, multiplier] is the matrix [h * w, in * multiplier]
+            columns = raw.shape[-2] * raw.shape[-1] if attribute == "depthwise_kernel" or name == "depthwise" \
+                else raw.shape[-1]
+            largest = np.linalg.svd(raw.reshape(-1, columns), compute_uv=False)[0]
+            np.testing.assert_allclose(sigma, largest, rtol=1e-3)
+    x = np.random.default_rng(1).normal(size=(4, 2)).astype("float32")
+    assert np.isfinite(model.critic(x, training=False).numpy()).all()
+
+
 def test_subclassed_critic_without_spectral_normalisation_gets_a_clear_error():
     class Critic(keras.Model):
         def __init__(self):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tfgan_zoo import cli, losses, recipes, zoo
-from tfgan_zoo.models.sngan import layers_without_spectral_normalization
+from tfgan_zoo.inspection import layers_without_spectral_normalization
 from tfgan_zoo.models.sphere import SphereGAN
 from tfgan_zoo.callbacks import InstanceNoiseSchedule
 

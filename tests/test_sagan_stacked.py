@@ -9,7 +9,7 @@ import tfgan_zoo
 from tfgan_zoo import nets, zoo
 from tfgan_zoo.layers import SelfAttention, SpectralNormalization
 from tfgan_zoo.models.sagan import SAGAN
-from tfgan_zoo.models.sngan import layers_without_spectral_normalization
+from tfgan_zoo.inspection import layers_without_spectral_normalization
 from tfgan_zoo.models.stacked import low_resolution_networks, refiner_generator, stack_generators
 
 RNG = np.random.default_rng(0)

@@ -10,7 +10,8 @@ import tensorflow as tf
 from tfgan_zoo import nets
 from tfgan_zoo.layers.spectral_normalization import SpectralNormalization
 from tfgan_zoo.models.gan import GAN
-from tfgan_zoo.models.sngan import SNGAN, layers_without_spectral_normalization
+from tfgan_zoo.inspection import layers_without_spectral_normalization
+from tfgan_zoo.models.sngan import SNGAN
 from tfgan_zoo.callbacks import LinearLearningRateDecay, linear_decay
 from conftest import tiny_discriminator, tiny_generator
 

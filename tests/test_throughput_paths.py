@@ -15,7 +15,7 @@ import tensorflow as tf
 import tfgan_zoo
 from tfgan_zoo.layers.progan import MinibatchStandardDeviation
 from tfgan_zoo.layers.spectral_normalization import SpectralNormalization
-from tfgan_zoo.models.gan import critic_is_batch_independent
+from tfgan_zoo.inspection import critic_is_batch_independent
 from conftest import tiny_discriminator, tiny_generator
 
 

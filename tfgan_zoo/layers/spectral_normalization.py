@@ -25,6 +25,10 @@ _TRANSPOSED_CONVOLUTIONS = (
     keras.layers.Conv2DTranspose,
     keras.layers.Conv3DTranspose,
 )
+_DEPTHWISE_CONVOLUTIONS = (keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
+# The weight matrices a layer may hold: "kernel" (Dense, EinsumDense, Conv*, Conv*Transpose, DepthwiseConv*) or
+# the two of a separable convolution.
+_KERNEL_ATTRIBUTES = ("kernel", "depthwise_kernel", "pointwise_kernel")
 
 
 def _l2_normalize(x, epsilon):
@@ -68,9 +72,12 @@ class SpectralNormalization(keras.layers.Wrapper):
     under ``jit_compile`` and with double back-propagation (gradient penalties).
 
     Supported layers: those with a ``kernel`` variable whose last axis is the output channels (``Dense``,
-    ``Conv1D/2D/3D``) and transposed convolutions, whose kernel ``[..., out, in]`` is transposed to put the
-    output channels last before the reshape. Layers without a ``kernel`` (``Embedding``, depthwise and
-    separable convolutions, LoRA-enabled or quantised layers) are rejected at build time.
+    ``EinsumDense``, ``Conv1D/2D/3D``); transposed convolutions, whose kernel ``[..., out, in]`` is transposed to
+    put the output channels last before the reshape; depthwise convolutions, whose kernel ``[..., in, multiplier]``
+    is read as ``[-1, in * multiplier]`` (each output channel's filter is a column, as PyTorch's ``spectral_norm``
+    reads a grouped convolution); separable convolutions, whose depthwise and pointwise kernels are normalised
+    each by its own ``sigma`` (one ``u`` each). Layers without such a variable (``Embedding``, LoRA-enabled or
+    quantised layers) are rejected at build time.
 
     Args:
       layer: the ``keras.layers.Layer`` to wrap.
@@ -100,48 +107,63 @@ class SpectralNormalization(keras.layers.Wrapper):
 
     def build(self, input_shape=None):
         super().build(input_shape)
-        kernel = getattr(self.layer, "kernel", None)
-        if not isinstance(kernel, keras.Variable):
+        kernels = [(name, getattr(self.layer, name, None)) for name in _KERNEL_ATTRIBUTES]
+        kernels = [(name, kernel) for name, kernel in kernels if isinstance(kernel, keras.Variable)]
+        if not kernels:
             raise ValueError(
                 f"SpectralNormalization cannot wrap {type(self.layer).__name__} {self.layer.name!r}: it needs a "
-                "layer whose `kernel` is a plain variable (Dense, Conv*, Conv*Transpose), not LoRA-enabled or "
-                "quantised."
+                "layer whose `kernel` is a plain variable (Dense, EinsumDense, Conv*, Conv*Transpose, "
+                "DepthwiseConv*) or a SeparableConv*, not LoRA-enabled or quantised."
             )
-        names = [name for name, value in vars(self.layer).items() if value is kernel]
-        if not names:
-            raise ValueError(
-                f"SpectralNormalization cannot find the attribute holding the kernel of {self.layer.name!r}."
-            )
-        self._kernel_attribute = names[0]
-        self._output_axis = -2 if isinstance(self.layer, _TRANSPOSED_CONVOLUTIONS) else -1
-        self.u = self.add_weight(
-            name="u",
-            shape=(kernel.shape[self._output_axis],),
-            initializer=keras.initializers.RandomNormal(stddev=1.0),
-            trainable=False,
-            dtype="float32",
-            autocast=False,
-        )
+        # (attribute of the layer holding the variable, layout of its matrix), the main kernel first
+        self._kernels = []
+        u_variables = []
+        for public_name, kernel in kernels:
+            names = [name for name, value in vars(self.layer).items() if value is kernel]
+            if not names:
+                raise ValueError(
+                    f"SpectralNormalization cannot find the attribute holding the {public_name} of "
+                    f"{self.layer.name!r}."
+                )
+            if isinstance(self.layer, _TRANSPOSED_CONVOLUTIONS):
+                layout, columns = "transposed", kernel.shape[-2]
+            elif isinstance(self.layer, _DEPTHWISE_CONVOLUTIONS) or public_name == "depthwise_kernel":
+                layout, columns = "depthwise", kernel.shape[-2] * kernel.shape[-1]
+            else:
+                layout, columns = "standard", kernel.shape[-1]
+            self._kernels.append((names[0], layout))
+            u_variables.append(self.add_weight(
+                name="u" if not u_variables else f"u_{public_name}",
+                shape=(columns,),
+                initializer=keras.initializers.RandomNormal(stddev=1.0),
+                trainable=False,
+                dtype="float32",
+                autocast=False,
+            ))
+        self.u = u_variables[0]
+        self._u_variables = u_variables
 
     @property
     def raw_kernel(self):
-        """The wrapped layer's trainable kernel variable ``W`` (never overwritten)."""
-        return getattr(self.layer, self._kernel_attribute)
+        """The wrapped layer's trainable kernel variable ``W`` (never overwritten); a separable convolution's
+        depthwise kernel."""
+        return getattr(self.layer, self._kernels[0][0])
 
-    def _kernel_matrix(self):
+    def _kernel_matrix(self, attribute, layout):
         # W as [-1, out_channels] in float32 (float64 for a float64 kernel), read past any mixed-precision
         # autocast.
         with AutocastScope(None):
-            kernel = self.raw_kernel.value
+            kernel = getattr(self.layer, attribute).value
         if keras.backend.standardize_dtype(kernel.dtype) != "float64":
             kernel = ops.cast(kernel, "float32")
-        if self._output_axis == -2:
+        if layout == "transposed":
             kernel = _swap_last_axes(kernel)
-        return kernel, ops.reshape(kernel, (-1, kernel.shape[-1]))
+        columns = kernel.shape[-2] * kernel.shape[-1] if layout == "depthwise" else kernel.shape[-1]
+        return kernel, ops.reshape(kernel, (-1, columns))
 
-    def _power_iteration(self, matrix, iterations):
+    def _power_iteration(self, matrix, u_variable, iterations):
         w = ops.stop_gradient(matrix)
-        u = _l2_normalize(ops.cast(self.u, w.dtype), self.epsilon)
+        u = _l2_normalize(ops.cast(u_variable, w.dtype), self.epsilon)
         v = _l2_normalize(ops.matmul(w, u), self.epsilon)
         for _ in range(iterations):
             u = _l2_normalize(ops.matmul(ops.transpose(w), v), self.epsilon)
@@ -149,29 +171,34 @@ class SpectralNormalization(keras.layers.Wrapper):
         return ops.stop_gradient(u), ops.stop_gradient(v)
 
     def _normalize(self, training):
-        """``(W_SN in the kernel's layout, sigma)``, both float32 (or float64); updates ``u`` when training."""
-        kernel, matrix = self._kernel_matrix()
-        u, v = self._power_iteration(matrix, self.power_iterations if training else 0)
-        if training:
-            self.u.assign(ops.cast(u, "float32"))
-        sigma = ops.maximum(ops.sum(v * ops.matmul(matrix, u)), self.epsilon)
-        normalized = kernel / sigma
-        if self._output_axis == -2:
-            normalized = _swap_last_axes(normalized)
-        return normalized, sigma
+        """``[(W_SN in the kernel's layout, sigma)]`` for each kernel, float32 (or float64); updates the ``u``
+        vectors when training."""
+        results = []
+        for (attribute, layout), u_variable in zip(self._kernels, self._u_variables):
+            kernel, matrix = self._kernel_matrix(attribute, layout)
+            u, v = self._power_iteration(matrix, u_variable, self.power_iterations if training else 0)
+            if training:
+                u_variable.assign(ops.cast(u, "float32"))
+            sigma = ops.maximum(ops.sum(v * ops.matmul(matrix, u)), self.epsilon)
+            normalized = kernel / sigma
+            if layout == "transposed":
+                normalized = _swap_last_axes(normalized)
+            results.append((normalized, sigma))
+        return results
 
     def spectral_norm(self):
         """Current estimate of ``sigma(W)`` from the stored ``u`` (float32 scalar); does not update ``u``."""
-        return self._normalize(training=False)[1]
+        return self._normalize(training=False)[0][1]
 
     def normalized_kernel(self):
         """``W / sigma(W)`` in the raw kernel's layout (float32), as used by an inference call."""
-        return self._normalize(training=False)[0]
+        return self._normalize(training=False)[0][0]
 
     def call(self, inputs, training=False):
-        normalized, _ = self._normalize(bool(training))
-        normalized = ops.cast(normalized, self.layer.compute_dtype)
-        with _substituted_attribute(self.layer, self._kernel_attribute, normalized):
+        with contextlib.ExitStack() as stack:
+            for (attribute, _), (normalized, _) in zip(self._kernels, self._normalize(bool(training))):
+                normalized = ops.cast(normalized, self.layer.compute_dtype)
+                stack.enter_context(_substituted_attribute(self.layer, attribute, normalized))
             return self.layer(inputs)
 
     def compute_output_shape(self, input_shape):

@@ -39,6 +39,8 @@ from .. import augment as augment_lib
 from .. import losses as losses_lib
 from .. import penalties as penalties_lib
 from ..callbacks import DataStream
+from ..checks import check_non_negative_number, check_positive_int
+from ..inspection import critic_is_batch_independent
 
 __all__ = ["GAN", "GANOptimizers", "critic_is_batch_independent", "group_critic_batches", "pack_samples"]
 
@@ -114,54 +116,7 @@ def pack_samples(samples, pack_degree: int):
     return tf.reshape(grouped, tf.concat([[shape[0] // pack_degree], shape[1:-1], [pack_degree * shape[-1]]], 0))
 
 
-# --- Which critics may see real and fake images in one batch ---------------------------------------
-
-# Layers whose output for one sample depends on the other samples of the batch (batch statistics, minibatch
-# features), or that update state on every training call (a power-iteration step per call): one call on the
-# concatenated batch is then not the same computation as two calls.
-_BATCH_COUPLED_LAYERS = frozenset({
-    "BatchNormalization", "SyncBatchNormalization", "MinibatchStandardDeviation", "MinibatchStdDev",
-    "MinibatchDiscrimination", "SpectralNormalization",
-})
-
-
-def critic_is_batch_independent(network) -> bool:
-    """True when ``network`` maps each sample on its own and keeps no per-call state, so that
-    ``network(concat([a, b]))`` equals ``concat([network(a), network(b)])``.
-
-    Checked layer by layer (nested models included): a layer may declare itself with a boolean
-    ``batch_independent`` attribute; otherwise Keras and tfgan_zoo layers are trusted except batch
-    normalisation, minibatch statistics and spectral normalisation (one power iteration per call), and any
-    other layer (a ``Lambda``, a user's subclassed layer or model with its own ``call``) counts as coupled.
-    """
-    for layer in network._flatten_layers(include_self=True, recursive=True):
-        declared = getattr(layer, "batch_independent", None)
-        if declared is not None:
-            if not declared:
-                return False
-            continue
-        if type(layer).__name__ in _BATCH_COUPLED_LAYERS or isinstance(layer, keras.layers.Lambda):
-            return False
-        if not type(layer).__module__.startswith(("keras.", "tfgan_zoo.")):
-            return False
-    return True
-
-
 # --- The model ---------------------------------------------------------------------------------------
-
-
-def _check_positive_int(name, value, fix):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name}={value!r} must be an integer >= 1. {fix}")
-    return int(value)
-
-
-def _check_non_negative(name, value, fix):
-    if value is None:
-        return None
-    if not isinstance(value, (int, float, np.number)) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}={value!r} must be a finite number >= 0. {fix}")
-    return float(value)
 
 
 _SEED_STATE_KEY = "seed_generator_state"
@@ -330,22 +285,22 @@ class GAN(keras.Model):
         if not isinstance(latent_distribution, str) and not callable(latent_distribution):
             raise ValueError("latent_distribution must be 'normal', 'uniform' or a callable (shape, seed) -> tensor.")
         self.latent_distribution = latent_distribution
-        self.n_critic = _check_positive_int(
+        self.n_critic = check_positive_int(
             "n_critic", self.default_n_critic if n_critic is None else n_critic,
             "It is the number of critic updates per generator update (1 for a standard GAN, 5 for WGAN).")
         self.loss_pair = losses_lib.get_loss(self.default_loss if loss is None else loss)
         self.penalty = penalties_lib.get_penalty(self.default_penalty if penalty is None else penalty)
-        weight = _check_non_negative("penalty_weight", penalty_weight, "Use 0 to disable the penalty, "
+        weight = check_non_negative_number("penalty_weight", penalty_weight, "Use 0 to disable the penalty, "
                                      "or e.g. 10 for WGAN-GP.")
         self.penalty_weight = (self.penalty.default_weight if self.penalty else 0.0) if weight is None else weight
-        self.generator_batch_multiplier = _check_positive_int(
+        self.generator_batch_multiplier = check_positive_int(
             "generator_batch_multiplier", generator_batch_multiplier, "Use 1 for the same batch as the critic.")
-        self.pack_degree = _check_positive_int("pack_degree", pack_degree, "Use 1 for no packing, 2-4 for PacGAN.")
+        self.pack_degree = check_positive_int("pack_degree", pack_degree, "Use 1 for no packing, 2-4 for PacGAN.")
         self.sample_shape, critic_shape = self._build_networks()
         self.augment = self._resolve_augment(augment)
         self._check_critic_width(critic_shape)
         self.instance_noise_enabled = instance_noise is not None
-        self.instance_noise_initial = _check_non_negative(
+        self.instance_noise_initial = check_non_negative_number(
             "instance_noise", instance_noise, "It is the initial noise standard deviation; None disables it.")
         self.instance_noise_stddev = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(self.instance_noise_initial or 0.0),
@@ -421,7 +376,7 @@ class GAN(keras.Model):
                 raise ValueError("latent_dim is required: the generator's input shape does not say it "
                                  "(pass latent_dim=128, or build the generator with keras.Input((128,))).")
             return int(inferred)
-        latent_dim = _check_positive_int("latent_dim", latent_dim, "It is the size of the generator's input z.")
+        latent_dim = check_positive_int("latent_dim", latent_dim, "It is the size of the generator's input z.")
         if inferred is not None and inferred != latent_dim:
             raise ValueError(f"latent_dim={latent_dim} does not match the generator's input size {inferred}; "
                              f"pass latent_dim={inferred} or build the generator for {latent_dim}.")
@@ -771,7 +726,7 @@ class GAN(keras.Model):
         reads: critic groups (:func:`group_critic_batches`), or the batches as they are when a subclass
         overrides ``train_step`` (see :attr:`groups_critic_batches`)."""
         if batch_size is not None:
-            _check_positive_int("batch_size", batch_size, "It is the number of images per batch of a numpy x "
+            check_positive_int("batch_size", batch_size, "It is the number of images per batch of a numpy x "
                                 "(default 32).")
         if isinstance(x, np.ndarray):
             self._check_array(x)
@@ -855,7 +810,7 @@ class GAN(keras.Model):
           seed: integer seed for drawing ``z`` when a count is given (the model's own stream when None).
         """
         if isinstance(n_or_latent, (int, np.integer)):
-            n = _check_positive_int("n", n_or_latent, "Ask for at least one image.")
+            n = check_positive_int("n", n_or_latent, "Ask for at least one image.")
             if seed is None:
                 latent = keras.ops.convert_to_numpy(self.sample_latent(n))
             else:

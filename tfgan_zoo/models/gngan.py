@@ -5,7 +5,7 @@ import keras
 
 from ..layers.gradient_normalization import GradientNormalization
 from .gan import GAN
-from .sngan import PaperSettings, _adam
+from .paper_settings import PaperSettings, adam
 
 __all__ = ["GNGAN"]
 
@@ -43,9 +43,9 @@ class GNGAN(PaperSettings, GAN):
 
     settings = {
         "cnn": {"n_critic": 1, "loss": "non_saturating", "generator_batch_multiplier": 2,
-                "d_optimizer": _adam(2e-4, 0.0, 0.9), "g_optimizer": _adam(2e-4, 0.0, 0.9)},
+                "d_optimizer": adam(2e-4, 0.0, 0.9), "g_optimizer": adam(2e-4, 0.0, 0.9)},
         "resnet": {"n_critic": 5, "loss": "hinge", "generator_batch_multiplier": 2,
-                   "d_optimizer": _adam(4e-4, 0.0, 0.9), "g_optimizer": _adam(2e-4, 0.0, 0.9)},
+                   "d_optimizer": adam(4e-4, 0.0, 0.9), "g_optimizer": adam(2e-4, 0.0, 0.9)},
     }
     default_setting = "cnn"
 

@@ -30,9 +30,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..checks import check_positive_int
 from ..layers.progan import (HE_GAIN, EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStandardDeviation,
                              PixelNormalization, downscale2d, fade_in, upscale2d)
-from .gan import _check_positive_int
 from .wgan import WGANGP
 
 __all__ = ["ProGAN", "ProgressiveGenerator", "ProgressiveDiscriminator", "progressive_schedule",
@@ -135,9 +135,9 @@ class _Progressive(keras.Model):
     def __init__(self, resolution, channels, fmap_base, fmap_max, seed, **kwargs):
         super().__init__(**kwargs)
         self.num_phases = _num_phases(resolution)
-        _check_positive_int("channels", channels, "Use 1 for grey images, 3 for colour.")
-        _check_positive_int("fmap_base", fmap_base, "The paper uses 8192; e.g. 256 for a CPU-sized net.")
-        _check_positive_int("fmap_max", fmap_max, "The paper uses 512; e.g. 64 for a CPU-sized net.")
+        check_positive_int("channels", channels, "Use 1 for grey images, 3 for colour.")
+        check_positive_int("fmap_base", fmap_base, "The paper uses 8192; e.g. 256 for a CPU-sized net.")
+        check_positive_int("fmap_max", fmap_max, "The paper uses 512; e.g. 64 for a CPU-sized net.")
         self.resolution, self.channels = int(resolution), int(channels)
         self.fmap_base, self.fmap_max, self.seed = int(fmap_base), int(fmap_max), seed
         self.resolutions = [START_RESOLUTION * 2 ** p for p in range(self.num_phases)]
@@ -206,7 +206,7 @@ class ProgressiveGenerator(_Progressive):
     def __init__(self, resolution=32, channels=1, latent_dim=512, fmap_base=PAPER_FMAP_BASE,
                  fmap_max=PAPER_FMAP_MAX, seed=None, name="progressive_generator", **kwargs):
         super().__init__(resolution, channels, fmap_base, fmap_max, seed, name=name, **kwargs)
-        self.latent_dim = _check_positive_int("latent_dim", latent_dim, "The paper uses 512.")
+        self.latent_dim = check_positive_int("latent_dim", latent_dim, "The paper uses 512.")
         f0 = self.filters[0]
         self.pixel_norm = PixelNormalization(name="pixel_norm")
         # The official code's gain for the latent -> 4x4 layer: sqrt(2) / 4.
@@ -272,7 +272,7 @@ class ProgressiveDiscriminator(_Progressive):
     def __init__(self, resolution=32, channels=1, fmap_base=PAPER_FMAP_BASE, fmap_max=PAPER_FMAP_MAX,
                  group_size=4, seed=None, name="progressive_discriminator", **kwargs):
         super().__init__(resolution, channels, fmap_base, fmap_max, seed, name=name, **kwargs)
-        self.group_size = _check_positive_int("group_size", group_size, "The paper's official code uses 4.")
+        self.group_size = check_positive_int("group_size", group_size, "The paper's official code uses 4.")
         seed = None if seed is None else seed + 1000
         self.from_rgb = [EqualizedConv2D(self.filters[p], 1, seed=_layer_seed(seed, 10 * p), name=f"from_rgb_{r}x{r}")
                          for p, r in enumerate(self.resolutions)]

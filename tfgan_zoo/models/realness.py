@@ -44,6 +44,7 @@ import numpy as np
 import tensorflow as tf
 
 from .. import losses as losses_lib
+from ..inspection import KERNEL_LAYERS, has_spectral_normalization
 from ..layers.spectral_normalization import SpectralNormalization
 from .gan import GAN
 
@@ -286,29 +287,19 @@ GENERATOR_OBJECTIVES = {
 
 # --- Spectral normalisation of a given critic ------------------------------------------------------------
 
-_SPECTRAL_TYPES = (SpectralNormalization, keras.layers.SpectralNormalization)
-_KERNEL_TYPES = (keras.layers.Dense, keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Conv3D,
-                 keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose, keras.layers.Conv3DTranspose)
-
-
-def _sublayers(model):
-    for layer in model.layers:
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _sublayers(layer)
-
-
 def _spectrally_normalized(discriminator):
-    """``discriminator`` if it already has a spectral-normalised layer; else a copy whose Dense/Conv layers are
-    wrapped in :class:`~tfgan_zoo.layers.spectral_normalization.SpectralNormalization`, same starting weights."""
-    if any(isinstance(layer, _SPECTRAL_TYPES) for layer in _sublayers(discriminator)):
+    """``discriminator`` if it already has a spectral-normalised layer; else a copy whose weight layers
+    (:data:`tfgan_zoo.inspection.KERNEL_LAYERS`: Dense, EinsumDense, Conv*, Conv*Transpose, DepthwiseConv*,
+    SeparableConv*) are wrapped in :class:`~tfgan_zoo.layers.spectral_normalization.SpectralNormalization`, same
+    starting weights."""
+    if has_spectral_normalization(discriminator):
         return discriminator
     pairs = []
 
     def wrap(layer):
         copy = layer.__class__.from_config(layer.get_config())
         pairs.append((layer, copy))
-        return SpectralNormalization(copy) if isinstance(layer, _KERNEL_TYPES) else copy
+        return SpectralNormalization(copy) if isinstance(layer, KERNEL_LAYERS) else copy
 
     try:
         clone = keras.models.clone_model(discriminator, clone_function=wrap, recursive=True)

@@ -5,15 +5,11 @@ import warnings
 
 import keras
 
+from ..inspection import has_layer, layers_without_spectral_normalization
 from ..layers.attention import SelfAttention
 from .gan import GAN
-from .sngan import layers_without_spectral_normalization
 
 __all__ = ["SAGAN"]
-
-
-def _has_self_attention(network):
-    return any(isinstance(layer, SelfAttention) for layer in network._flatten_layers(include_self=False))
 
 
 @keras.saving.register_keras_serializable(package="tfgan_zoo")
@@ -59,6 +55,6 @@ class SAGAN(GAN):
                 warnings.warn(f"SAGAN uses spectral normalisation in both networks, but these layers of the {role} "
                               f"have none: {unnormalised}. Build it with tfgan_zoo.nets(spectral_normalization=True).",
                               UserWarning, stacklevel=2)
-            if images and not _has_self_attention(network):
+            if images and not has_layer(network, SelfAttention):
                 warnings.warn(f"The SAGAN {role} has no SelfAttention block; build it with tfgan_zoo.nets(..., "
                               "attention_resolution=...).", UserWarning, stacklevel=2)

@@ -1,106 +1,15 @@
-"""SNGAN (Miyato, Kataoka, Koyama, Yoshida, ICLR 2018): a spectrally normalised critic and the hinge loss.
-
-Also home of :class:`PaperSettings`, the mixin that lets a variant carry more than one set of paper defaults
-(SNGAN and GN-GAN each publish one for the standard CNN and one for the ResNet), chosen with ``setting=``.
-"""
+"""SNGAN (Miyato, Kataoka, Koyama, Yoshida, ICLR 2018): a spectrally normalised critic and the hinge loss."""
 from __future__ import annotations
 
 import warnings
 
 import keras
 
-from ..layers.spectral_normalization import SpectralNormalization
+from ..inspection import layers_without_spectral_normalization
 from .gan import GAN
+from .paper_settings import PaperSettings, adam
 
-__all__ = ["SNGAN", "PaperSettings", "layers_without_spectral_normalization"]
-
-_SPECTRAL_NORMALIZATIONS = (SpectralNormalization, keras.layers.SpectralNormalization)
-_KERNEL_LAYERS = (keras.layers.Dense, keras.layers.EinsumDense, keras.layers.Conv1D, keras.layers.Conv2D,
-                  keras.layers.Conv3D, keras.layers.Conv1DTranspose, keras.layers.Conv2DTranspose,
-                  keras.layers.Conv3DTranspose, keras.layers.SeparableConv1D, keras.layers.SeparableConv2D,
-                  keras.layers.DepthwiseConv1D, keras.layers.DepthwiseConv2D)
-
-
-def _adam(learning_rate, beta_1, beta_2):
-    return {"class_name": "Adam", "config": {"learning_rate": learning_rate, "beta_1": beta_1, "beta_2": beta_2}}
-
-
-def _children(layer):
-    # Keras has no public accessor for the sub-layers of a subclassed layer (e.g. a residual block).
-    return layer._flatten_layers(include_self=False, recursive=False)
-
-
-def layers_without_spectral_normalization(network):
-    """Names of the weight layers (Dense, Conv*, ...) of ``network`` that no spectral normalisation wraps.
-
-    Looks through nested models and layers; a layer counts as normalised when it is wrapped by
-    :class:`tfgan_zoo.layers.spectral_normalization.SpectralNormalization` or
-    ``keras.layers.SpectralNormalization``.
-
-    Returns:
-      ``(unnormalised, normalised)``: two lists of layer names (``outer/inner`` paths).
-    """
-    unnormalised, normalised = [], []
-
-    def walk(layer, path):
-        if isinstance(layer, _SPECTRAL_NORMALIZATIONS):
-            normalised.append(f"{path}{layer.layer.name}")
-            return
-        if isinstance(layer, _KERNEL_LAYERS):
-            unnormalised.append(f"{path}{layer.name}")
-        for child in _children(layer):
-            walk(child, f"{path}{layer.name}/")
-
-    for child in _children(network):
-        walk(child, "")
-    return unnormalised, normalised
-
-
-class PaperSettings:
-    """Mixin for a variant whose paper gives several settings of defaults, picked with ``setting=``.
-
-    The class lists them in ``settings``, ``{name: {"n_critic", "loss", "generator_batch_multiplier",
-    "d_optimizer", "g_optimizer"}}`` (optimizers as ``keras.optimizers.get`` dicts), and names the default in
-    ``default_setting``. Arguments given explicitly to the constructor or to ``compile`` win over the setting.
-    Mix in before :class:`GAN`: ``class SNGAN(PaperSettings, GAN)``.
-    """
-
-    settings: dict = {}
-    default_setting: str = ""
-    _SETTING_ARGUMENTS = ("n_critic", "loss", "generator_batch_multiplier")
-
-    def __init_subclass__(cls, **kwargs):
-        # The class-level defaults that GAN reads (and the docs and the zoo list) are the default setting's,
-        # unless the class body sets them itself.
-        super().__init_subclass__(**kwargs)
-        if cls.default_setting in cls.settings:
-            default = cls.settings[cls.default_setting]
-            for attribute, key in (("default_n_critic", "n_critic"), ("default_loss", "loss"),
-                                   ("default_discriminator_optimizer", "d_optimizer"),
-                                   ("default_generator_optimizer", "g_optimizer")):
-                if attribute not in cls.__dict__:
-                    setattr(cls, attribute, default[key])
-
-    def __init__(self, generator, discriminator, latent_dim=None, *, setting=None, **kwargs):
-        setting = self.default_setting if setting is None else setting
-        if setting not in self.settings:
-            raise ValueError(f"setting={setting!r} is not a setting of {type(self).__name__}; use one of "
-                             f"{sorted(self.settings)} (the paper's architectures).")
-        for argument in self._SETTING_ARGUMENTS:
-            if kwargs.get(argument) is None:
-                kwargs[argument] = self.settings[setting][argument]
-        super().__init__(generator, discriminator, latent_dim, **kwargs)
-        self.setting = setting
-
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """As :meth:`GAN.compile`; optimizers left as None come from the model's ``setting``."""
-        defaults = self.settings[self.setting]
-        d_optimizer = self._default_optimizer(defaults["d_optimizer"]) if d_optimizer is None else d_optimizer
-        g_optimizer = self._default_optimizer(defaults["g_optimizer"]) if g_optimizer is None else g_optimizer
-        super().compile(d_optimizer, g_optimizer, **kwargs)
-
-    def get_config(self):
-        return {**super().get_config(), "setting": self.setting}
+__all__ = ["SNGAN", "layers_without_spectral_normalization"]
 
 
 @keras.saving.register_keras_serializable(package="tfgan_zoo")
@@ -136,9 +45,9 @@ class SNGAN(PaperSettings, GAN):
 
     settings = {
         "resnet": {"n_critic": 5, "loss": "hinge", "generator_batch_multiplier": 2,
-                   "d_optimizer": _adam(2e-4, 0.0, 0.9), "g_optimizer": _adam(2e-4, 0.0, 0.9)},
+                   "d_optimizer": adam(2e-4, 0.0, 0.9), "g_optimizer": adam(2e-4, 0.0, 0.9)},
         "cnn": {"n_critic": 1, "loss": "hinge", "generator_batch_multiplier": 1,
-                "d_optimizer": _adam(2e-4, 0.5, 0.999), "g_optimizer": _adam(2e-4, 0.5, 0.999)},
+                "d_optimizer": adam(2e-4, 0.5, 0.999), "g_optimizer": adam(2e-4, 0.5, 0.999)},
     }
     default_setting = "resnet"
 

@@ -18,8 +18,9 @@ import numpy as np
 import tensorflow as tf
 
 from .. import losses as losses_lib
+from ..checks import check_positive_int
 from ..layers.sphere import geodesic_distance_to_north_pole, inverse_stereographic_projection
-from .gan import GAN, _check_positive_int
+from .gan import GAN
 
 __all__ = ["SphereGAN", "distance_moments", "sphere_discriminator_loss", "sphere_generator_loss"]
 
@@ -130,7 +131,7 @@ class SphereGAN(GAN):
         if kwargs.get("loss") is not None:
             raise ValueError(f"SphereGAN's loss is its moment loss; loss={kwargs['loss']!r} cannot be given. Choose "
                              "the number of moments with moments=R, or use GAN(..., loss=...) for another loss.")
-        moments = _check_positive_int("moments", self.default_moments if moments is None else moments,
+        moments = check_positive_int("moments", self.default_moments if moments is None else moments,
                                       "It is R, the number of distance moments summed (the paper suggests 3).")
         kwargs["loss"] = losses_lib.LossPair(
             functools.partial(sphere_discriminator_loss, moments=moments),

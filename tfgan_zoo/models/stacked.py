@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import keras
 
-from .gan import _check_positive_int
+from ..checks import check_positive_int
 
 __all__ = ["stack_generators", "refiner_generator", "low_resolution_networks"]
 
@@ -45,8 +45,8 @@ def low_resolution_networks(image_size=14, channels=1, latent_dim=32, filters=32
       ``(generator, discriminator)``: ``[n, latent_dim] -> [n, s, s, channels]`` in [-1, 1] and
       ``[n, s, s, channels] -> [n, 1]``.
     """
-    _check_positive_int("latent_dim", latent_dim, "It is the size of stage 1's z.")
-    _check_positive_int("filters", filters, "E.g. 32.")
+    check_positive_int("latent_dim", latent_dim, "It is the size of stage 1's z.")
+    check_positive_int("filters", filters, "E.g. 32.")
     if isinstance(image_size, bool) or not isinstance(image_size, int) or image_size < 4 or image_size % 2:
         raise ValueError(f"image_size={image_size!r} must be an even integer >= 4 (e.g. 14 for MNIST at half size).")
     init = keras.initializers.RandomNormal(stddev=0.02)
@@ -90,7 +90,7 @@ def refiner_generator(low_resolution=14, channels=1, latent_dim=16, filters=32, 
     """
     for arg, value in (("low_resolution", low_resolution), ("channels", channels), ("latent_dim", latent_dim),
                        ("filters", filters), ("scale", scale)):
-        _check_positive_int(arg, value, "See the refiner_generator docstring.")
+        check_positive_int(arg, value, "See the refiner_generator docstring.")
     size = low_resolution * scale
     if size % 4:
         raise ValueError(f"low_resolution * scale = {size} must be a multiple of 4 (e.g. low_resolution=14, scale=2).")
