@@ -137,6 +137,10 @@ class MultiWorkerBackup(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._barrier = _AnyWorker(self._strategy())
+        if is_chief(self._strategy()) and os.path.isdir(self.backup_dir):  # writes a killed chief left unfinished
+            for name in os.listdir(self.backup_dir):
+                if name.startswith("partial-"):
+                    os.remove(os.path.join(self.backup_dir, name))
         path = os.path.join(self.backup_dir, self.METADATA)
         if not os.path.exists(path):
             return
