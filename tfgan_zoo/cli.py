@@ -65,8 +65,10 @@ def build_parser():
     train.add_argument("--ema", type=float, default=None, help="generator EMA decay, e.g. 0.999 (`model.ema_decay`)")
     train.add_argument("--devices", type=int, default=1,
                        help="data-parallel replicas (tf.distribute.MirroredStrategy): the first N GPUs, or N logical "
-                       "CPU devices when fewer GPUs are visible; the batch size stays the global batch, split across "
-                       "replicas, and losses and penalties are scaled to the global-batch mean (default 1)")
+                       "CPU devices when no GPU is visible; the batch size stays the global batch, split across "
+                       "replicas, and losses and penalties are scaled to the global-batch mean; the recipe's "
+                       "jit_compile and steps_per_execution become false and 1 unless --jit/--set give them "
+                       "(default 1)")
     train.add_argument("--multi-worker", action="store_true",
                        help="train on the cluster that the TF_CONFIG environment variable describes "
                        "(tf.distribute.MultiWorkerMirroredStrategy; start every worker with the same command); the "
