@@ -10,7 +10,7 @@ from tfgan_zoo import recipes, zoo
 from tfgan_zoo.augment import ADA, DiffAugment
 from tfgan_zoo.layers.gradient_normalization import gradient_normalize
 from tfgan_zoo.models import GNGAN, RealnessGAN, SphereGAN, UnrolledGAN
-from conftest import tiny_discriminator, tiny_generator
+from conftest import run_on_two_logical_cpus, tiny_discriminator, tiny_generator
 
 RNG = np.random.default_rng(0)
 SIDE = 8
@@ -341,6 +341,11 @@ def test_p_and_the_policy_survive_a_keras_round_trip(tmp_path):
     assert isinstance(loaded.augment, ADA) and loaded.augment.policy == "color,cutout"
     assert (loaded.augment.target, loaded.augment.speed_images) == (0.3, 100.0)
     assert float(loaded.augment.p.numpy()) == pytest.approx(0.37)
+    model.save_weights(tmp_path / "ada.weights.h5")  # what BackupAndRestore writes and reads
+    fresh = tfgan_zoo.GAN(*image_nets(), seed=0, augment=ADA("color,cutout", interval=1, speed_images=100, target=0.3))
+    fresh.compile()
+    fresh.load_weights(tmp_path / "ada.weights.h5")
+    assert float(fresh.augment.p.numpy()) == pytest.approx(0.37)
     data = images(16)
     model.fit(data, batch_size=8, epochs=1, verbose=0)
     loaded.fit(data, batch_size=8, epochs=1, verbose=0)
@@ -365,3 +370,43 @@ def test_recipe_fields_reach_the_model():
          "networks.discriminator.base_filters=4"]))
     assert isinstance(run.model.augment, ADA) and run.model.augment.policy == "color,translation"
     assert run.model.augment.speed_images == 100000 and "ada_p" in run.model.figure_names
+
+
+# --- tf.distribute ---------------------------------------------------------------------------------------------
+
+PARITY_SCRIPT = """
+    import tfgan_zoo
+    from tfgan_zoo.augment import ADA
+    from test_augment import image_nets
+
+    def run(devices):
+        with tf.distribute.MirroredStrategy(devices).scope():
+            model = tfgan_zoo.GAN(*image_nets(), seed=4, augment=ADA("color,translation,cutout", interval=2,
+                                                                        speed_images=160, initial_probability=0.5))
+            model.compile()
+        x = np.random.default_rng(0).uniform(-1, 1, size=(128, 8, 8, 1)).astype("float32")
+        history = model.fit(tf.data.Dataset.from_tensor_slices(x).batch(16, drop_remainder=True), epochs=1,
+                            verbose=0)
+        return [float(model.augment.p.numpy()), history.history["ada_p"][-1],
+                [w.numpy().tolist() for w in model.generator.weights + model.discriminator.weights]]
+
+    print(json.dumps([run(["/cpu:0"]), run(["/cpu:0", "/cpu:1"])]))
+"""
+
+
+def test_two_replicas_augment_and_adapt_p_as_one():
+    """Each replica takes its slice of one global draw of the augmentation parameters, and p is adjusted from the
+    all-reduced r_t: two replicas train as one device on the same global batch."""
+    one, two = run_on_two_logical_cpus(PARITY_SCRIPT)
+    assert one[0] == two[0] and one[1] == pytest.approx(two[1])
+    assert one[0] != 0.5  # p moved
+    for a, b in zip(one[2], two[2]):
+        np.testing.assert_allclose(np.array(a), np.array(b), atol=1e-6, rtol=1e-5)
+
+
+def test_a_step_with_ada_compiles_with_xla():
+    model = tfgan_zoo.GAN(*image_nets(), seed=0, augment=ADA("color,translation,cutout", interval=1,
+                                                             speed_images=80, initial_probability=0.5))
+    model.compile(jit_compile=True)
+    history = model.fit(images(32), batch_size=8, epochs=1, verbose=0)
+    assert _finite_logs(history) and model.augment.p.numpy() != 0.5
