@@ -68,6 +68,14 @@ class KillWorkerOne(keras.callbacks.Callback):
             os.kill(os.getpid(), signal.SIGKILL)
 
 
+with strategy.scope():
+    model = build_model("wgangp")
+try:  # 7 rows cannot be split between 2 replicas
+    distributed.fit_distributed(model, toy_dataset().unbatch().batch(7, drop_remainder=True), verbose=0)
+except ValueError as error:
+    with open(os.path.join(out, f"odd-batch-worker{worker}.txt"), "w") as f:
+        f.write(str(error))
+
 for run in runs:  # a run "VARIANT-resumed" is the one whose worker 1 is killed
     with strategy.scope():
         model = build_model(run.split("-")[0])
@@ -116,6 +124,8 @@ def test_two_workers_agree_bitwise_and_take_the_single_process_steps(cluster, va
     assert (info0["chief"], info1["chief"]) == (True, False)
     assert all(np.array_equal(a, b) for a, b in zip(state0, state1))  # bit for bit
     assert info0["history"] == info1["history"]
+    with open(out / "odd-batch-worker0.txt") as f:
+        assert "global batch (7) must be a multiple of the 2 replicas" in f.read()
 
     single = build_model(variant)  # one process, no strategy, the same global batch of 8
     initial = state_of(single)
@@ -169,7 +179,8 @@ def test_cli_devices_two_splits_the_cpu_and_trains(tmp_path):
 
 def test_cli_launch_trains_two_workers_and_only_the_chief_keeps_files(tmp_path):
     result = run_cli(["launch", "--workers", "2", "--timeout", str(CLUSTER_TIMEOUT - 10), "--", "train", "sngan",
-                      "--data", "ring8", "--steps", "2", "--steps-per-epoch", "1", "--out", "run"], tmp_path)
+                      "--data", "ring8", "--steps", "2", "--steps-per-epoch", "1", "--set", "model.n_critic=1",
+                      "--out", "run"], tmp_path)  # n_critic 1: a shorter step to trace
     assert result.returncode == 0, result.stderr[-3000:]
     with open(tmp_path / "run" / "metrics.json") as f:
         assert json.load(f)["generator_steps"] == 2

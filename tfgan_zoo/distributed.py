@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 
 import keras
 import numpy as np
@@ -87,8 +88,8 @@ def worker_output_dir(path, strategy=None):
 
 
 class _AnyWorker:
-    """``vote(flag)``: True on every worker when ``flag`` is true on any of them (one collective sum, compiled
-    once; every worker must call it, so it is also a barrier)."""
+    """Called with a flag, returns True on every worker when the flag is true on any of them (one collective sum,
+    traced once). Every worker must call it, so it is also a barrier."""
 
     def __init__(self, strategy):
         @tf.function
@@ -223,6 +224,10 @@ def fit_distributed(model, x, *, epochs=1, steps_per_epoch=None, initial_epoch=0
     if unsupported:
         raise ValueError(f"fit_distributed does not take {sorted(unsupported)}; it trains on x for epochs of "
                          "steps_per_epoch steps with callbacks (no validation, class weights or shuffling).")
+    if model.jit_compile is True or model.steps_per_execution > 1:
+        warnings.warn(f"fit_distributed runs one step per call without XLA; the model's jit_compile="
+                      f"{model.jit_compile} and steps_per_execution={model.steps_per_execution} are not used. "
+                      "Compile with jit_compile=False, steps_per_execution=1 to say so.", UserWarning, stacklevel=2)
     strategy = model.distribute_strategy
     if getattr(model, "d_optimizer", None) is None:
         raise RuntimeError("Compile the model (inside strategy.scope()) before fit_distributed.")
