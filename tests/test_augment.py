@@ -200,21 +200,24 @@ def test_fused_and_separate_critic_passes_see_the_same_augmentation():
 # --- which inputs the penalties see ---------------------------------------------------------------------------
 
 
-def _replayed_visible_pixels(model, real, draw_alpha):
-    """Pixels kept by the cutout the penalty's critic call drew, found by replaying the model's seed."""
+def _replayed_visible_pixels(model, real, draws_before):
+    """Pixels kept by the cutout the penalty's critic call drew, found by replaying the model's seed (after the
+    penalty's own draws, of the shapes ``draws_before``)."""
     state = model.seed_generator.state.numpy()
-    if draw_alpha:
-        model._uniform([real.shape[0]])
+    for shape in draws_before:
+        model._uniform(shape)
     kept = model._critic_input(tf.ones_like(real)).numpy()
     model.seed_generator.state.assign(state)
     return kept.reshape(len(kept), -1).sum(axis=1)
 
 
-@pytest.mark.parametrize("penalty", ["r1", "gp"])
+@pytest.mark.parametrize("penalty", ["r1", "gp", "dragan"])
 def test_penalties_differentiate_the_augmented_critic_at_the_clean_points(penalty):
     model = tfgan_zoo.GAN(image_nets()[0], linear_critic(), penalty=penalty, seed=5, augment="cutout")
     real, fake = tf.constant(images(6)), tf.constant(images(6))
-    visible = _replayed_visible_pixels(model, real, draw_alpha=penalty == "gp")
+    # R1 draws nothing of its own; WGAN-GP draws alpha; DRAGAN the perturbation, then alpha
+    draws = {"r1": [], "gp": [[6]], "dragan": [real.shape, [6]]}[penalty]
+    visible = _replayed_visible_pixels(model, real, draws)
     value = float(model.penalty.compute(model.critic, real, fake, model._uniform))
     # grad_x sum(T(x)) = the cutout mask: its squared norm is the number of pixels kept (64 without augmentation)
     expected = 0.5 * visible.mean() if penalty == "r1" else np.mean((np.sqrt(visible) - 1.0) ** 2)

@@ -211,7 +211,8 @@ class DiffAugment(keras.layers.Layer):
 
     Which inputs the penalties see: a penalty evaluates the *augmented* critic ``D(T(.))`` at its own points,
     built from the un-augmented images: R1 is ``||grad_x D(T(x))||^2`` at the real ``x``, the gradient taken
-    through ``T``, as the official DiffAugment StyleGAN2 code and StyleGAN2-ADA compute it (they differentiate
+    through ``T``, as the official DiffAugment StyleGAN2 code (its loss ``ns_DiffAugment_r1``; the variant
+    ``ns_r1_DiffAugment`` takes R1 at the augmented images instead) and StyleGAN2-ADA compute it (they differentiate
     the augmented reals' scores with respect to the un-augmented reals); WGAN-GP's and DRAGAN's points are
     interpolated / perturbed from the un-augmented images and then pass through ``T`` with the critic (no
     official DiffAugment code has these penalties; this keeps their constraint on the function the losses
