@@ -6,6 +6,8 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from .checks import check_positive_int
+
 __all__ = ["export_generator", "load_generator", "ExportedGenerator"]
 
 
@@ -104,8 +106,7 @@ class ExportedGenerator:
 
         With ``batch_size >= count`` the images are exactly ``sample(count, seed)`` of the SavedModel.
         """
-        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
-            raise ValueError(f"count={count!r} must be a positive integer (the number of images to draw).")
+        count = check_positive_int("count", count, requirement="a positive integer (the number of images to draw)")
         seed = 0 if seed is None else int(seed)
         images = [self._sample(count=tf.constant(min(batch_size, count - start), tf.int32),
                                seed=tf.constant(seed + i, tf.int64))["images"].numpy()

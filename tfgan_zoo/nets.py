@@ -27,6 +27,7 @@ from typing import Optional, Sequence
 
 import keras
 
+from .checks import is_int
 from .layers.attention import SelfAttention
 from .layers.spectral_normalization import SpectralNormalization
 
@@ -57,7 +58,7 @@ _BATCH_NORM_EPSILON = 1e-5
 
 
 def _check_positive_int(builder, name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if not is_int(value) or value < 1:
         raise ValueError(f"{name}={value!r} is not valid for {builder}; use an integer >= 1.")
     return value
 

@@ -49,6 +49,8 @@ import difflib
 import json
 import math
 
+from .checks import check_positive_int
+
 __all__ = ["FAMILIES", "RECIPES", "TOY_SHORTFALLS", "FIELDS", "RecipeError", "merge", "family_for_data",
            "family_for_shape", "resolve", "recipe_diff", "parse_override", "parse_overrides", "available_recipes"]
 
@@ -266,9 +268,7 @@ _ADA_OPTIONS = ("target", "interval", "speed_images", "initial_probability")
 
 
 def _positive_int(recipe, key):
-    value = recipe[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise RecipeError(f"recipe {key}={value!r} must be an integer >= 1.")
+    check_positive_int(f"recipe {key}", recipe[key], error=RecipeError)
 
 
 def _validate_augment(recipe, family):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from ..checks import check_positive_int
 from ..metrics.evaluate import Evaluator
 
 __all__ = ["EvaluationCallback"]
@@ -34,9 +35,7 @@ class EvaluationCallback(keras.callbacks.Callback):
     def __init__(self, real_data, metrics=("fid",), every_n_epochs=1, num_samples=2000, extractor="auto",
                  batch_size=250, log_dir=None, seed=0, **options):
         super().__init__()
-        if isinstance(every_n_epochs, bool) or not isinstance(every_n_epochs, int) or every_n_epochs < 1:
-            raise ValueError(f"every_n_epochs={every_n_epochs!r} must be an integer >= 1.")
-        self.every_n_epochs = every_n_epochs
+        self.every_n_epochs = check_positive_int("every_n_epochs", every_n_epochs)
         self.log_dir = log_dir
         self._evaluator_args = dict(real_data=real_data, metrics=metrics, num_samples=num_samples,
                                     extractor=extractor, batch_size=batch_size, seed=seed, **options)

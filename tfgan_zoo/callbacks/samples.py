@@ -6,6 +6,7 @@ import os
 import keras
 import numpy as np
 
+from ..checks import check_positive_int
 from ..visualization import image_grid, save_samples_png
 
 __all__ = ["SampleGrid"]
@@ -29,9 +30,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def __init__(self, output_dir=None, num_samples=64, every_n_epochs=1, seed=0, log_dir=None, scale=2):
         super().__init__()
-        if every_n_epochs < 1:
-            raise ValueError(f"every_n_epochs={every_n_epochs} must be >= 1.")
-        self.output_dir, self.num_samples, self.every_n_epochs = output_dir, int(num_samples), int(every_n_epochs)
+        self.output_dir, self.every_n_epochs = output_dir, check_positive_int("every_n_epochs", every_n_epochs)
+        self.num_samples = check_positive_int("num_samples", num_samples)
         self.seed, self.log_dir, self.scale = seed, log_dir, scale
         self.latents = None
         self.last_path = None

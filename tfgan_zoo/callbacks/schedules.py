@@ -11,6 +11,8 @@ import math
 
 import keras
 
+from ..checks import check_int, check_positive_int
+
 __all__ = ["InstanceNoiseSchedule", "LinearLearningRateDecay", "linear_decay", "instance_noise_stddev"]
 
 _SCHEDULES = ("linear", "exponential")
@@ -134,12 +136,9 @@ class LinearLearningRateDecay(_GeneratorStepCallback):
 
     def __init__(self, total_steps, start_step=0):
         super().__init__()
-        if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
-            raise ValueError(f"total_steps={total_steps!r} must be an integer >= 1 (generator steps).")
-        if isinstance(start_step, bool) or not isinstance(start_step, int) or not 0 <= start_step < total_steps:
-            raise ValueError(f"start_step={start_step!r} must be an integer in [0, total_steps).")
-        self.total_steps = total_steps
-        self.start_step = start_step
+        self.total_steps = check_positive_int("total_steps", total_steps, "It counts generator steps.")
+        self.start_step = check_int("start_step", start_step, 0, maximum=self.total_steps - 1,
+                                    requirement="an integer in [0, total_steps)")
         self.initial_learning_rates = None
 
     def _optimizers(self):
@@ -176,7 +175,6 @@ def linear_decay(initial_learning_rate, total_steps):
         model.compile(d_optimizer=keras.optimizers.Adam(linear_decay(2e-4, 5 * 50_000), 0.0, 0.9),
                       g_optimizer=keras.optimizers.Adam(linear_decay(2e-4, 50_000), 0.0, 0.9))
     """
-    if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps < 1:
-        raise ValueError(f"total_steps={total_steps!r} must be an integer >= 1 (optimizer updates).")
+    total_steps = check_positive_int("total_steps", total_steps, "It counts optimizer updates.")
     return keras.optimizers.schedules.PolynomialDecay(initial_learning_rate, total_steps, end_learning_rate=0.0,
                                                       power=1.0)

