@@ -1,5 +1,6 @@
 """Shared fixtures: tiny networks so that training-step tests stay fast on 2 CPU cores."""
 import os
+import textwrap
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -28,6 +29,30 @@ def tiny_nets():
 @pytest.fixture
 def toy_points():
     return np.random.default_rng(0).normal(size=(256, 2)).astype("float32")
+
+
+# The start of a script run with `python -I -c SCRIPT REPO ...` that must not reach tfgan_zoo (exported SavedModels
+# load with TensorFlow alone). -I: no PYTHONPATH, no user site, no script directory on sys.path. The editable install
+# of tfgan_zoo lives in site-packages as an import hook; remove it and any path into the repository (except a virtual
+# environment that lives there, as CI's .venv does), then prove the import fails.
+WITHOUT_TFGAN_ZOO = textwrap.dedent("""
+    import os, sys
+    repo = sys.argv[1]
+    sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+    sys.path_hooks[:] = [h for h in sys.path_hooks if "__editable__" not in getattr(h, "__module__", "")]
+    # drop the repository itself (and its sources), but not a virtual environment created inside it (CI's .venv)
+    sys.path[:] = [p for p in sys.path
+                   if not (os.path.abspath(p or os.getcwd()).startswith(repo)
+                           and not os.path.abspath(p).startswith(sys.prefix))]
+    sys.path_importer_cache.clear()
+    try:
+        import tfgan_zoo
+    except ImportError:
+        pass
+    else:
+        raise SystemExit(f"tfgan_zoo is importable from {tfgan_zoo.__file__}")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+""")
 
 
 TWO_LOGICAL_CPUS_PRELUDE = """

@@ -9,30 +9,12 @@ import numpy as np
 import tensorflow as tf
 
 import tfgan_zoo
-from conftest import tiny_discriminator, tiny_generator
+from conftest import WITHOUT_TFGAN_ZOO, tiny_discriminator, tiny_generator
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# -I: no PYTHONPATH, no user site, no script directory on sys.path. The editable install of tfgan_zoo lives in
-# site-packages as an import hook; remove it and any path into the repository (except a virtual environment that
-# lives there, as CI's .venv does), then prove the import fails.
-LOADER = textwrap.dedent("""
-    import os, sys
-    repo = sys.argv[1]
-    sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
-    sys.path_hooks[:] = [h for h in sys.path_hooks if "__editable__" not in getattr(h, "__module__", "")]
-    # drop the repository itself (and its sources), but not a virtual environment created inside it (CI's .venv)
-    sys.path[:] = [p for p in sys.path
-                   if not (os.path.abspath(p or os.getcwd()).startswith(repo)
-                           and not os.path.abspath(p).startswith(sys.prefix))]
-    sys.path_importer_cache.clear()
-    try:
-        import tfgan_zoo
-    except ImportError:
-        pass
-    else:
-        raise SystemExit(f"tfgan_zoo is importable from {tfgan_zoo.__file__}")
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+# run with python -I (no PYTHONPATH, no user site, no script directory on sys.path); see conftest.WITHOUT_TFGAN_ZOO
+LOADER = WITHOUT_TFGAN_ZOO + textwrap.dedent("""
     import numpy as np
     import tensorflow as tf
     loaded = tf.saved_model.load(sys.argv[2])

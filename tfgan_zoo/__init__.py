@@ -11,5 +11,7 @@ from .export import load_generator
 from .metrics import evaluate
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
 from .models import SAGAN, ProGAN, ProgressiveDiscriminator, ProgressiveGenerator
+from .models import ACGAN, CGAN
+from . import conditioning
 
 __version__ = "0.1.0"

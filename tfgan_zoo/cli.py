@@ -95,6 +95,10 @@ def build_parser():
     sample.add_argument("--num", type=int, default=64)
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--out", default="samples.png")
+    sample.add_argument("--label", type=int, metavar="CLASS", help="class-conditional generators (cgan, acgan): draw "
+                        "every sample of this class, e.g. --label 7")
+    sample.add_argument("--per-class", type=int, metavar="K", help="class-conditional generators: a grid of K "
+                        "samples of each class, one row per class (instead of --num)")
 
     evaluate = commands.add_parser("evaluate", help="score an exported generator against real data (JSON)")
     evaluate.add_argument("generator", help="SavedModel directory written by train/export")
@@ -508,16 +512,36 @@ def sample(args):
         mixture = generator.info.get("data") if generator.info.get("data") in pretrained.TOY_SUFFIXES else None
     else:
         generator = _load_exported(args.generator, load_generator)
-    samples = generator.generate(args.num, batch_size=args.num, seed=args.seed)
+    samples, rows = _conditional_samples(generator, args)
     if os.path.dirname(args.out):
         os.makedirs(os.path.dirname(args.out), exist_ok=True)
     if mixture is not None:  # 2-D points of a shipped toy generator: a scatter plot over the real mixture
         save_toy_samples_png(samples, mixture, args.out, title=f"{generator.name}: {args.num} samples on {mixture}")
         print(f"Wrote a scatter plot of {args.num} points of {generator.name} over {mixture} to {args.out}")
+    elif rows is not None:
+        save_samples_png(samples, args.out, rows=rows)
+        print(f"Wrote {args.per_class} samples of each of the {rows} classes (one row per class) to {args.out}")
     else:
         save_samples_png(samples, args.out)
-        print(f"Wrote {args.num} samples to {args.out}")
+        print(f"Wrote {args.num} samples{'' if args.label is None else f' of class {args.label}'} to {args.out}")
     return 0
+
+
+def _conditional_samples(generator, args):
+    """``(samples, grid rows)`` for `sample`: ``--num`` samples (of ``--label``), or ``--per-class`` of each class."""
+    classes = getattr(generator, "num_classes", None)
+    if (args.label is not None or args.per_class is not None) and classes is None:
+        option = "--label" if args.label is not None else "--per-class"
+        raise UsageError(f"{option}: this generator is not class-conditional (train cgan or acgan for classes).")
+    if args.label is not None and not 0 <= args.label < classes:
+        raise UsageError(f"--label {args.label}: the generator's classes are 0..{classes - 1}.")
+    if args.per_class is not None:
+        if args.per_class < 1:
+            raise UsageError(f"--per-class {args.per_class}: give at least 1 sample per class.")
+        if args.label is not None:
+            raise UsageError("--label and --per-class do not combine: one class, or a row of each.")
+        return generator.generate_per_class(args.per_class, seed=args.seed), classes
+    return generator.generate(args.num, batch_size=args.num, seed=args.seed, labels=args.label), None
 
 
 def _load_exported(path, load_generator):

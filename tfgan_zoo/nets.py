@@ -18,7 +18,14 @@ Conventions shared by every builder:
   :class:`tfgan_zoo.layers.SelfAttention` block after the first feature map of resolution ``r``;
 * the last layer computes in float32 whatever the global dtype policy, so that under mixed precision the
   generator's fakes and the critic's scores are float32 (the Keras mixed-precision guide's advice);
-* arguments are checked when the net is built, with errors naming the argument and the values to use.
+* arguments are checked when the net is built, with errors naming the argument and the values to use;
+* ``num_classes=K`` makes a net class-conditional (:mod:`tfgan_zoo.conditioning`), with a second input of int32
+  class ids ``[batch]`` named ``labels``: generators then take ``[z, labels]`` and condition through class-dependent
+  batch normalisation (:class:`tfgan_zoo.layers.ConditionalBatchNormalization`, the DCGAN and ResNet generators)
+  or a label embedding appended to ``z`` (the MLP, or a DCGAN generator without batch normalisation);
+  discriminators get a ``class_head``: ``"projection"`` (they take ``[samples, labels]`` and add
+  :class:`tfgan_zoo.layers.ClassProjection` of their last features to the score) or ``"auxiliary"`` (they take the
+  samples alone and output ``K`` class logits after the score, ACGAN's classifier).
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ import keras
 
 from .checks import is_int
 from .layers.attention import SelfAttention
+from .layers.conditional import ClassProjection, ConditionalBatchNormalization, LabelEmbedding
 from .layers.spectral_normalization import SpectralNormalization
 
 __all__ = [
@@ -88,6 +96,46 @@ def _check_attention_resolution(builder, image_size, attention_resolution, resol
         )
 
 
+_CLASS_HEADS = ("projection", "auxiliary")
+
+
+def _check_class_options(builder, num_classes, class_head=None, output_units=1):
+    if num_classes is None:
+        return
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes={num_classes!r} is not valid for {builder}; use None (unconditional) or the "
+                         "number of classes, an integer >= 2.")
+    if class_head is not None:
+        _check_choice(builder, "class_head", class_head, _CLASS_HEADS)
+        if class_head == "projection" and output_units != 1:
+            raise ValueError(f"output_units={output_units} is not valid for {builder} with class_head='projection': "
+                             "the projection adds one class term to one score; use output_units=1.")
+
+
+def _labels_input(num_classes):
+    """The class-id input of a conditional net, or None."""
+    return None if num_classes is None else keras.Input((), dtype="int32", name="labels")
+
+
+def _inputs(primary, labels):
+    return primary if labels is None else [primary, labels]
+
+
+def _critic_output(features, labels, output_units, num_classes, class_head, spectral_normalization, **dense_kwargs):
+    """A critic's last layer on its ``features``: ``Dense(output_units)``, plus the class projection
+    (``labels`` given) or followed by ``num_classes`` class logits (``class_head="auxiliary"``)."""
+    if num_classes is not None and class_head == "auxiliary":
+        output_units += num_classes
+    x = _dense(output_units, spectral_normalization, **dense_kwargs)(features)
+    if labels is not None:
+        x = keras.layers.Add()([x, ClassProjection(num_classes, spectral_normalization)([features, labels])])
+    return x
+
+
+def _critic_labels(num_classes, class_head):
+    return _labels_input(num_classes) if class_head == "projection" else None
+
+
 def _upsampling_stages(image_size, base_size):
     return int(math.log2(image_size // base_size))
 
@@ -109,7 +157,10 @@ def _conv(filters, kernel_size, spectral_normalization, strides=1, transpose=Fal
     return _maybe_spectral(conv, spectral_normalization)
 
 
-def _normalize(x, normalization):
+def _normalize(x, normalization, labels=None, num_classes=None):
+    if normalization == "batch" and labels is not None:  # class-conditional: a scale and shift per class
+        return ConditionalBatchNormalization(num_classes, momentum=_BATCH_NORM_MOMENTUM,
+                                             epsilon=_BATCH_NORM_EPSILON)([x, labels])
     if normalization == "batch":
         # synchronized: under a tf.distribute strategy the statistics are those of the global batch, so N replicas
         # take the step one device takes on it (without a strategy it is plain batch normalisation)
@@ -157,6 +208,7 @@ def mlp_generator(
     hidden_units: Sequence[int] = (128, 128, 128),
     activation: str = "relu",
     output_scale: float = 1.0,
+    num_classes: Optional[int] = None,
     name: str = "mlp_generator",
 ) -> keras.Model:
     """Fully connected generator for toy low-dimensional data.
@@ -173,6 +225,8 @@ def mlp_generator(
         network works in units ``s`` times the data's, which a toy recipe uses to give points of small spread
         (the ring of 8 has σ = 0.01) a larger scale inside the nets; pair it with the critic's
         ``input_scale = s``. Default 1 (no layer).
+      num_classes: class-conditional with this many classes: a second input ``labels`` whose learned embedding
+        (size ``latent_dim``) is appended to ``z``. Default None.
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, latent_dim] -> [batch, output_dim]`` (linear output, float32).
@@ -181,10 +235,13 @@ def mlp_generator(
     _check_positive_int(builder, "latent_dim", latent_dim)
     _check_positive_int(builder, "output_dim", output_dim)
     hidden_units = _check_hidden_units(builder, hidden_units)
+    _check_class_options(builder, num_classes)
     z = keras.Input((latent_dim,), name="z")
-    x = _mlp(z, hidden_units, activation, spectral_normalization=False)
+    labels = _labels_input(num_classes)
+    x = z if labels is None else LabelEmbedding(num_classes, latent_dim)([z, labels])
+    x = _mlp(x, hidden_units, activation, spectral_normalization=False)
     x = _rescale(keras.layers.Dense(output_dim)(x), _check_scale(builder, "output_scale", output_scale))
-    return keras.Model(z, _float32_output(x, "linear"), name=name)
+    return keras.Model(_inputs(z, labels), _float32_output(x, "linear"), name=name)
 
 
 def mlp_discriminator(
@@ -195,6 +252,8 @@ def mlp_discriminator(
     activation: str = "relu",
     input_channels_multiplier: int = 1,
     input_scale: float = 1.0,
+    num_classes: Optional[int] = None,
+    class_head: str = "projection",
     name: str = "mlp_discriminator",
 ) -> keras.Model:
     """Fully connected discriminator (critic) for toy low-dimensional data.
@@ -212,6 +271,9 @@ def mlp_discriminator(
         Default 1.
       input_scale: the samples are multiplied by this before the first layer (a ``Rescaling`` layer; see
         :func:`mlp_generator`'s ``output_scale``). Default 1 (no layer).
+      num_classes: class-conditional with this many classes (see ``class_head``). Default None.
+      class_head: ``"projection"`` (a second input ``labels``; the score gets the class projection of the last
+        hidden layer) or ``"auxiliary"`` (``num_classes`` class logits after the ``output_units`` scores).
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, m * input_dim] -> [batch, output_units]`` (float32 scores).
@@ -221,10 +283,12 @@ def mlp_discriminator(
     _check_positive_int(builder, "output_units", output_units)
     _check_positive_int(builder, "input_channels_multiplier", input_channels_multiplier)
     hidden_units = _check_hidden_units(builder, hidden_units)
+    _check_class_options(builder, num_classes, class_head, output_units)
     samples = keras.Input((input_dim * input_channels_multiplier,), name="samples")
+    labels = _critic_labels(num_classes, class_head)
     x = _mlp(_rescale(samples, _check_scale(builder, "input_scale", input_scale)), hidden_units, activation, spectral_normalization)
-    x = _dense(output_units, spectral_normalization)(x)
-    return keras.Model(samples, _float32_output(x, "linear"), name=name)
+    x = _critic_output(x, labels, output_units, num_classes, class_head, spectral_normalization)
+    return keras.Model(_inputs(samples, labels), _float32_output(x, "linear"), name=name)
 
 
 # --- DCGAN --------------------------------------------------------------------------------------------
@@ -238,6 +302,7 @@ def dcgan_generator(
     normalization: str = "batch",
     attention_resolution: Optional[int] = None,
     spectral_normalization: bool = False,
+    num_classes: Optional[int] = None,
     name: str = "dcgan_generator",
 ) -> keras.Model:
     """DCGAN generator (Radford, Metz, Chintala 2016).
@@ -260,6 +325,9 @@ def dcgan_generator(
         ``b * 2**i`` below ``image_size``; None for none. Default None.
       spectral_normalization: wrap every ``Dense``/``Conv`` in ``SpectralNormalization`` (as SAGAN does in
         the generator). Default False.
+      num_classes: class-conditional with this many classes: a second input ``labels``; every batch
+        normalisation becomes :class:`ConditionalBatchNormalization` (with ``normalization`` "layer" or "none",
+        a label embedding of size ``latent_dim`` is appended to ``z`` instead). Default None.
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, latent_dim] -> [batch, image_size, image_size, channels]`` in [-1, 1], float32.
@@ -277,21 +345,26 @@ def dcgan_generator(
     )
     initializer = keras.initializers.RandomNormal(stddev=_DCGAN_INITIALIZER_STDDEV)
     use_bias = normalization == "none"  # a bias just before a normalisation is redundant
+    _check_class_options(builder, num_classes)
 
     filters = base_filters * 2 ** (stages - 1)
     z = keras.Input((latent_dim,), name="z")
+    labels = _labels_input(num_classes)
+    embedded = labels is not None and normalization != "batch"
+    x = LabelEmbedding(num_classes, latent_dim)([z, labels]) if embedded else z
+    norm_labels = None if embedded else labels
     x = _dense(base_size * base_size * filters, spectral_normalization, use_bias=use_bias,
-               kernel_initializer=initializer)(z)
+               kernel_initializer=initializer)(x)
     x = keras.layers.Reshape((base_size, base_size, filters))(x)
     resolution = base_size
     for stage in range(stages):
-        x = keras.layers.ReLU()(_normalize(x, normalization))
+        x = keras.layers.ReLU()(_normalize(x, normalization, norm_labels, num_classes))
         x = _maybe_attend(x, resolution, attention_resolution, spectral_normalization)
         last = stage == stages - 1
         x = _conv(channels if last else filters // 2 ** (stage + 1), _DCGAN_KERNEL_SIZE, spectral_normalization,
                   strides=2, transpose=True, use_bias=use_bias or last, kernel_initializer=initializer)(x)
         resolution *= 2
-    return keras.Model(z, _float32_output(x, "tanh"), name=name)
+    return keras.Model(_inputs(z, labels), _float32_output(x, "tanh"), name=name)
 
 
 def dcgan_discriminator(
@@ -303,6 +376,8 @@ def dcgan_discriminator(
     normalization: str = "none",
     attention_resolution: Optional[int] = None,
     input_channels_multiplier: int = 1,
+    num_classes: Optional[int] = None,
+    class_head: str = "projection",
     name: str = "dcgan_discriminator",
 ) -> keras.Model:
     """DCGAN discriminator (Radford, Metz, Chintala 2016), mirror image of :func:`dcgan_generator`.
@@ -325,6 +400,9 @@ def dcgan_discriminator(
         ``image_size / 2**i`` for ``i = 1..k``; None for none. Default None.
       input_channels_multiplier: PacGAN packing degree ``m``; the input has ``m * channels`` channels.
         Default 1.
+      num_classes: class-conditional with this many classes (see ``class_head``). Default None.
+      class_head: ``"projection"`` (a second input ``labels``; the class projection of the flattened features
+        is added to the score) or ``"auxiliary"`` (``num_classes`` class logits after the scores).
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, image_size, image_size, m * channels] -> [batch, output_units]``, float32.
@@ -342,7 +420,9 @@ def dcgan_discriminator(
     )
     initializer = keras.initializers.RandomNormal(stddev=_DCGAN_INITIALIZER_STDDEV)
 
+    _check_class_options(builder, num_classes, class_head, output_units)
     images = keras.Input((image_size, image_size, channels * input_channels_multiplier), name="images")
+    labels = _critic_labels(num_classes, class_head)
     x = images
     resolution = image_size
     for stage in range(stages):
@@ -355,19 +435,20 @@ def dcgan_discriminator(
         resolution //= 2
         x = _maybe_attend(x, resolution, attention_resolution, spectral_normalization)
     x = keras.layers.Flatten()(x)
-    x = _dense(output_units, spectral_normalization, kernel_initializer=initializer)(x)
-    return keras.Model(images, _float32_output(x, "linear"), name=name)
+    x = _critic_output(x, labels, output_units, num_classes, class_head, spectral_normalization,
+                       kernel_initializer=initializer)
+    return keras.Model(_inputs(images, labels), _float32_output(x, "linear"), name=name)
 
 
 # --- SNGAN residual nets ------------------------------------------------------------------------------
 
 
-def _generator_block(x, filters, spectral_normalization):
+def _generator_block(x, filters, spectral_normalization, labels=None, num_classes=None):
     # Residual: BN-ReLU-upsample-conv3-BN-ReLU-conv3; shortcut: upsample-conv1 (Miyato's / Mimicry's GBlock).
-    h = keras.layers.ReLU()(_normalize(x, "batch"))
+    h = keras.layers.ReLU()(_normalize(x, "batch", labels, num_classes))
     h = keras.layers.UpSampling2D(2)(h)
     h = _conv(filters, 3, spectral_normalization)(h)
-    h = keras.layers.ReLU()(_normalize(h, "batch"))
+    h = keras.layers.ReLU()(_normalize(h, "batch", labels, num_classes))
     h = _conv(filters, 3, spectral_normalization)(h)
     shortcut = _conv(filters, 1, spectral_normalization)(keras.layers.UpSampling2D(2)(x))
     return keras.layers.Add()([h, shortcut])
@@ -398,6 +479,7 @@ def resnet_generator(
     filters: int = 128,
     attention_resolution: Optional[int] = None,
     spectral_normalization: bool = False,
+    num_classes: Optional[int] = None,
     name: str = "resnet_generator",
 ) -> keras.Model:
     """SNGAN ResNet generator (Miyato et al. 2018, appendix B; official chainer code, Mimicry's ``sngan_32``).
@@ -416,6 +498,8 @@ def resnet_generator(
       attention_resolution: side of the block output followed by a SAGAN self-attention block, one of
         ``b * 2**i`` for ``i = 0..k``; None for none. Default None.
       spectral_normalization: wrap every ``Dense``/``Conv`` in ``SpectralNormalization`` (SAGAN). Default False.
+      num_classes: class-conditional with this many classes: a second input ``labels``, and every batch
+        normalisation a :class:`ConditionalBatchNormalization` (the cGAN-PD generator). Default None.
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, latent_dim] -> [batch, image_size, image_size, channels]`` in [-1, 1], float32.
@@ -431,18 +515,20 @@ def resnet_generator(
         builder, image_size, attention_resolution, [base_size * 2**i for i in range(stages + 1)]
     )
 
+    _check_class_options(builder, num_classes)
     z = keras.Input((latent_dim,), name="z")
+    labels = _labels_input(num_classes)
     x = _dense(base_size * base_size * filters, spectral_normalization)(z)
     x = keras.layers.Reshape((base_size, base_size, filters))(x)
     resolution = base_size
     x = _maybe_attend(x, resolution, attention_resolution, spectral_normalization)
     for _ in range(stages):
-        x = _generator_block(x, filters, spectral_normalization)
+        x = _generator_block(x, filters, spectral_normalization, labels, num_classes)
         resolution *= 2
         x = _maybe_attend(x, resolution, attention_resolution, spectral_normalization)
-    x = keras.layers.ReLU()(_normalize(x, "batch"))
+    x = keras.layers.ReLU()(_normalize(x, "batch", labels, num_classes))
     x = _conv(channels, 3, spectral_normalization)(x)
-    return keras.Model(z, _float32_output(x, "tanh"), name=name)
+    return keras.Model(_inputs(z, labels), _float32_output(x, "tanh"), name=name)
 
 
 def resnet_discriminator(
@@ -453,6 +539,8 @@ def resnet_discriminator(
     spectral_normalization: bool = True,
     attention_resolution: Optional[int] = None,
     input_channels_multiplier: int = 1,
+    num_classes: Optional[int] = None,
+    class_head: str = "projection",
     name: str = "resnet_discriminator",
 ) -> keras.Model:
     """SNGAN ResNet discriminator (Miyato et al. 2018, appendix B; official chainer code, Mimicry's ``sngan_32``).
@@ -474,6 +562,9 @@ def resnet_discriminator(
         ``image_size / 2**i`` down to twice the base size (16, 8 for 32 px); None for none. Default None.
       input_channels_multiplier: PacGAN packing degree ``m``; the input has ``m * channels`` channels.
         Default 1.
+      num_classes: class-conditional with this many classes (see ``class_head``). Default None.
+      class_head: ``"projection"`` (a second input ``labels``; the class projection of the sum-pooled features is
+        added to the score: the cGAN-PD critic) or ``"auxiliary"`` (``num_classes`` class logits after the scores).
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, image_size, image_size, m * channels] -> [batch, output_units]``, float32.
@@ -489,7 +580,9 @@ def resnet_discriminator(
         builder, image_size, attention_resolution, [image_size // 2**i for i in range(1, downsamplings + 1)]
     )
 
+    _check_class_options(builder, num_classes, class_head, output_units)
     images = keras.Input((image_size, image_size, channels * input_channels_multiplier), name="images")
+    labels = _critic_labels(num_classes, class_head)
     x = images
     resolution = image_size
     for block in range(downsamplings + 2):
@@ -502,5 +595,5 @@ def resnet_discriminator(
     # Global sum pooling (the paper's) as mean times the number of positions: only built-in layers.
     x = keras.layers.GlobalAveragePooling2D()(x)
     x = keras.layers.Rescaling(float(resolution * resolution))(x)
-    x = _dense(output_units, spectral_normalization)(x)
-    return keras.Model(images, _float32_output(x, "linear"), name=name)
+    x = _critic_output(x, labels, output_units, num_classes, class_head, spectral_normalization)
+    return keras.Model(_inputs(images, labels), _float32_output(x, "linear"), name=name)

@@ -160,6 +160,11 @@ RECIPES = {
     },
     "28px": {
         "sngan": {"model": {"setting": "cnn"}, "notes": "the paper's standard-CNN setting for DCGAN nets"},
+        "cgan": {"model": {"setting": "cnn"},
+                 "notes": "SNGAN's standard-CNN setting, as the 28px sngan recipe; the DCGAN-28 nets with conditional "
+                          "batch norm and a projection head on the flattened critic features (untuned)"},
+        "acgan": {"notes": "the family's DCGAN-28 nets, the critic ending in 1 + 10 outputs; the paper's Adam "
+                           "(2e-4, 0.5) (untuned)"},
     },
     "32px": {
         "sngan": {"model": {"setting": "resnet"}, "lr_schedule": "linear_decay",

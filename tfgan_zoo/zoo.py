@@ -19,6 +19,7 @@ from . import augment as augment_lib
 from . import nets
 from . import recipes as recipes_lib
 from .models import GAN, GNGAN, SNGAN, WGAN, WGANGP, RealnessGAN, SphereGAN, UnrolledGAN
+from .models.conditional import ACGAN, CGAN
 from .models.sagan import SAGAN
 
 __all__ = ["Variant", "VARIANTS", "IMAGE_ONLY_VARIANTS", "available_variants", "get_variant", "build",
@@ -70,11 +71,35 @@ VARIANTS: Dict[str, Variant] = {
     "sagan": Variant(SAGAN, {}, lambda o: {"spectral_normalization": True},
                      summary="SAGAN: SN in both nets, hinge, TTUR 4e-4/1e-4, self-attention (Zhang 2019)"),
     "unrolled": Variant(UnrolledGAN, {}, summary="unrolled GAN, k-step unrolled critic (Metz 2017)"),
+    # Class-conditional (tfgan_zoo.conditioning): 10 classes, the digits of mnist and digits; both nets take labels.
+    "cgan": Variant(CGAN, {"conditioning": 10},
+                    lambda o: {"spectral_normalization": True, "num_classes": _num_classes(o)},
+                    generator_options={"num_classes": 10},
+                    summary="cGAN, projection discriminator: SNGAN + hinge, conditional BN (Miyato & Koyama 2018)"),
+    "acgan": Variant(ACGAN, {"conditioning": 10},
+                     lambda o: {"num_classes": _num_classes(o), "class_head": "auxiliary"},
+                     generator_options={"num_classes": 10},
+                     summary="ACGAN, auxiliary classifier on real and fake (Odena 2017)"),
 }
 
 
 # Variants whose defining part needs images; they have no toy recipe.
-IMAGE_ONLY_VARIANTS = {"sagan": "self-attention needs feature maps; on points SAGAN would be SN + hinge + TTUR"}
+IMAGE_ONLY_VARIANTS = {"sagan": "self-attention needs feature maps; on points SAGAN would be SN + hinge + TTUR",
+                       "cgan": "class-conditional: it trains on labelled images (mnist, digits); the toy mixtures "
+                               "have no labels",
+                       "acgan": "class-conditional: it trains on labelled images (mnist, digits); the toy mixtures "
+                                "have no labels"}
+
+
+def _num_classes(model_options):
+    conditioning = model_options.get("conditioning")
+    return conditioning.get("num_classes") if isinstance(conditioning, dict) else getattr(
+        conditioning, "num_classes", conditioning)
+
+
+def is_conditional(name):
+    """Whether the variant ``name`` is class-conditional (trains on ``(images, labels)``)."""
+    return get_variant(name).model_options.get("conditioning") is not None
 
 # networks.kind -> (generator builder, discriminator builder)
 NETWORK_BUILDERS = {"mlp": (nets.mlp_generator, nets.mlp_discriminator),
@@ -303,6 +328,11 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
     keras.utils.set_random_seed(seed)  # first: tf.data's shuffle order depends on the global seed too
     dataset = None
     if data_options is not None:
+        if is_conditional(name):
+            data_options = {**data_options, "labels": True}
+            if "labels" not in inspect.signature(data_lib.registry.get(data).loader).parameters:
+                raise ValueError(f"{name} is class-conditional and trains on labelled images; {data!r} has no "
+                                 "labels. Use --data mnist or --data digits.")
         dataset = data_lib.load(data, batch_size=resolved["batch_size"], seed=seed, repeat=True, **data_options)
     networks = _with_point_scale(resolved, dataset)
     with (strategy or tf.distribute.get_strategy()).scope():

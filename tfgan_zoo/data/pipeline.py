@@ -174,15 +174,20 @@ def resize_array(images: np.ndarray, size, center_crop: bool) -> np.ndarray:
     return np.concatenate(chunks, axis=0)
 
 
-def in_memory_dataset(array: np.ndarray, batch_size: int, seed, repeat: bool) -> tf.data.Dataset:
-    """Shuffles indices (a full-size, uniform shuffle) and gathers whole batches from memory."""
+def in_memory_dataset(array: np.ndarray, batch_size: int, seed, repeat: bool, labels=None) -> tf.data.Dataset:
+    """Shuffles indices (a full-size, uniform shuffle) and gathers whole batches from memory; with ``labels``
+    (one per image), elements are ``(images, labels)``."""
     n = len(array)
     batch_size = check_batch_size(batch_size, n)
     table = tf.constant(array)
+    label_table = None if labels is None else tf.constant(labels)
     ds = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
     ds = ds.batch(batch_size, drop_remainder=True)
-    ds = ds.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
+    if label_table is None:
+        ds = ds.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(lambda idx: (tf.gather(table, idx), tf.gather(label_table, idx)), num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 

@@ -5,10 +5,12 @@
 * :mod:`.statistics` — streaming float64 mean/covariance (:class:`FeatureStatistics`);
 * :mod:`.scores` — FID, KID, IS, precision/recall from features or statistics;
 * :mod:`.toy` — mode coverage on the 2D ring/grid mixtures;
+* :mod:`.conditional` — class-conditional accuracy and intra-class FID of conditional generators;
 * :mod:`.keras_metrics` — :class:`FID` / :class:`KID` as ``keras.metrics.Metric``;
 * :mod:`.evaluate` — :func:`evaluate` / :class:`Evaluator` (scoring during ``fit``:
   :class:`tfgan_zoo.callbacks.EvaluationCallback`).
 """
+from .conditional import class_agreement, class_conditional_accuracy, intra_class_fid
 from .evaluate import METRIC_KEYS, Evaluator, available_metrics, evaluate, score_for_cli, write_json
 from .features import (InceptionWeightsNotFoundError, build_mnist_classifier, identity_extractor,
                        inception_v3_extractor, mnist_classifier, mnist_classifier_info, mnist_extractor)

@@ -1,4 +1,5 @@
 """GAN models: the base training loop and the variants of the zoo."""
+from .conditional import ACGAN, CGAN
 from .gan import GAN, group_critic_batches, pack_samples
 from .gngan import GNGAN
 from .progan import ProGAN, ProgressiveDiscriminator, ProgressiveGenerator

@@ -36,6 +36,7 @@ import keras
 import tensorflow as tf
 
 from .. import augment as augment_lib
+from .. import conditioning as conditioning_lib
 from .. import losses as losses_lib
 from .. import penalties as penalties_lib
 from ..callbacks import DataStream
@@ -72,13 +73,19 @@ def _drop_labels(element):
     return element
 
 
-def group_critic_batches(dataset: tf.data.Dataset, n_critic: int, batch_size=None) -> tf.data.Dataset:
+def group_critic_batches(dataset: tf.data.Dataset, n_critic: int, batch_size=None,
+                         num_classes=None) -> tf.data.Dataset:
     """Regroups a dataset of image batches into elements of ``n_critic`` batches, ``[batch, n_critic, ...]``.
 
-    Labels are dropped. Batches of another size than ``batch_size`` (the first batch's size when None), such
+    Labels are dropped, unless ``num_classes`` is given (a class-conditional model): elements are then
+    ``(images [batch, n_critic, ...], labels [batch, n_critic])``, each label an int32 class id that stays with
+    its image (:func:`tfgan_zoo.conditioning.images_and_class_ids`; one-hot accepted). Batches of another size than ``batch_size`` (the first batch's size when None), such
     as a short last batch, are dropped so that every critic update sees a full batch. The batch axis stays
     first so that ``tf.distribute`` splits it across replicas.
     """
+    if num_classes is not None:
+        return _group_labelled_batches(conditioning_lib.images_and_class_ids(dataset, num_classes), n_critic,
+                                       batch_size)
     dataset = dataset.map(lambda *element: _drop_labels(element) if len(element) > 1 else element[0])
     static = dataset.element_spec.shape
     if static.rank is None or static.rank < 2:
@@ -98,6 +105,29 @@ def group_critic_batches(dataset: tf.data.Dataset, n_critic: int, batch_size=Non
     perm = [1, 0] + list(range(2, static.rank + 1))
     return dataset.map(lambda x: tf.transpose(x, perm), num_parallel_calls=tf.data.AUTOTUNE).prefetch(
         tf.data.AUTOTUNE)
+
+
+def _group_labelled_batches(dataset, n_critic, batch_size):
+    # group_critic_batches for (images, class ids) elements: the same filter, shapes and regrouping on both.
+    static = dataset.element_spec[0].shape
+    if batch_size is None:
+        batch_size = static[0] if static[0] is not None else int(next(iter(dataset))[0].shape[0])
+    if static[0] is None:
+        infinite = int(dataset.cardinality()) == tf.data.INFINITE_CARDINALITY
+        dataset = dataset.filter(lambda x, y: tf.shape(x)[0] == batch_size)
+        if infinite:
+            dataset = dataset.apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
+    dataset = dataset.map(lambda x, y: (tf.ensure_shape(x, [batch_size] + static[1:].as_list()),
+                                        tf.ensure_shape(y, [batch_size])))
+    dataset = dataset.batch(n_critic, drop_remainder=True)
+    perm = [1, 0] + list(range(2, static.rank + 1))
+    return dataset.map(lambda x, y: (tf.transpose(x, perm), tf.transpose(y)),
+                       num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+
+
+def _with_labels(**labels):
+    # keyword arguments of the labels that are given: an unconditional model's hooks are called as before
+    return {name: value for name, value in labels.items() if value is not None}
 
 
 def pack_samples(samples, pack_degree: int):
@@ -271,7 +301,7 @@ class GAN(keras.Model):
     def __init__(self, generator, discriminator, latent_dim=None, *, latent_distribution="normal", n_critic=None,
                  loss=None, penalty=None, penalty_weight=None, generator_batch_multiplier=1, pack_degree=1,
                  instance_noise=None, ema_decay=None, ema_start=0, seed=None,
-                 fuse_critic_passes="auto", augment=None, **kwargs):
+                 fuse_critic_passes="auto", augment=None, conditioning=None, **kwargs):
         super().__init__(**kwargs)
         for arg, net in (("generator", generator), ("discriminator", discriminator)):
             if not isinstance(net, keras.Model):
@@ -296,6 +326,9 @@ class GAN(keras.Model):
         self.generator_batch_multiplier = check_positive_int(
             "generator_batch_multiplier", generator_batch_multiplier, "Use 1 for the same batch as the critic.")
         self.pack_degree = check_positive_int("pack_degree", pack_degree, "Use 1 for no packing, 2-4 for PacGAN.")
+        self.conditioning = conditioning_lib.get_conditioning(conditioning, self.conditioning_head)
+        if self.conditioning is not None:
+            self.conditioning.check_model(self)
         self.sample_shape, critic_shape = self._build_networks()
         self.augment = self._resolve_augment(augment)
         self._check_critic_width(critic_shape)
@@ -338,19 +371,24 @@ class GAN(keras.Model):
         A functional network states its shapes; a subclassed one is called once on zeros (``training=False``),
         which also creates its weights, so that ``compile`` can build the optimizers on them.
         """
-        sample_shape = _output_shape(self.generator, lambda: tf.zeros([1, self.latent_dim]))
-        critic_shape = _output_shape(self.discriminator, lambda: pack_samples(
-            tf.zeros([self.pack_degree, *sample_shape]), self.pack_degree))
+        labels = None if self.conditioning is None else tf.zeros([self.pack_degree], tf.int32)
+        sample_shape = _output_shape(self.generator, lambda: self.generator_inputs(
+            tf.zeros([1, self.latent_dim]), None if labels is None else labels[:1]))
+        critic_shape = _output_shape(self.discriminator, lambda: self._critic_network_inputs(pack_samples(
+            tf.zeros([self.pack_degree, *sample_shape]), self.pack_degree), labels))
         return sample_shape, critic_shape
 
     def _check_critic_width(self, critic_shape):
         width = int(np.prod(critic_shape)) if all(isinstance(n, int) for n in critic_shape) else None
-        if self.critic_outputs_per_sample is None or width is None or width == self.critic_outputs_per_sample:
+        expected = self.critic_outputs_per_sample
+        if expected is not None and self.conditioning is not None:  # an auxiliary classifier's class logits
+            expected += self.conditioning.auxiliary_outputs
+        if expected is None or width is None or width == expected:
             return
         raise ValueError(
-            f"discriminator: {type(self).__name__}'s loss reads {self.critic_outputs_per_sample} critic value per "
+            f"discriminator: {type(self).__name__}'s loss reads {expected} critic value per "
             f"sample, but the discriminator outputs {width} (shape {(None, *critic_shape)}); end it with "
-            f"Dense({self.critic_outputs_per_sample}) (e.g. mlp_discriminator(output_units=1)). A variant whose "
+            f"Dense({expected}) (e.g. mlp_discriminator(output_units=1)). A variant whose "
             "loss reads several values per sample sets critic_outputs_per_sample = None.")
 
     def _resolve_augment(self, augment):
@@ -367,6 +405,8 @@ class GAN(keras.Model):
         inferred = None
         try:
             shape = generator.input_shape
+            if isinstance(shape, list) and shape:  # a conditional generator: [z, labels]
+                shape = shape[0]
             if isinstance(shape, tuple) and len(shape) == 2:
                 inferred = shape[1]
         except (AttributeError, ValueError):
@@ -397,6 +437,8 @@ class GAN(keras.Model):
             names.append("instance_noise_stddev")
         if self.augment is not None:
             names.extend(self.augment.figure_names)
+        if self.conditioning is not None:
+            names.extend(self.conditioning.figure_names)
         return names
 
     def _default_optimizer(self, spec):
@@ -472,20 +514,45 @@ class GAN(keras.Model):
     def _uniform(self, shape):
         return self._random(lambda s, seed: keras.random.uniform(s, seed=seed), shape)
 
+    # -- class conditioning (tfgan_zoo.conditioning) ------------------------------------------------------
+
+    # the head a conditioning given as a number of classes gets (ACGAN: "auxiliary")
+    conditioning_head = "projection"
+
+    def sample_labels(self, batch_size):
+        """Class ids ``[batch_size]`` (int32) for fake images, from the model's seed and the conditioning's class
+        frequencies (uniform by default)."""
+        return self._random(self.conditioning.sample_labels, [batch_size])
+
+    def generator_inputs(self, latent, labels=None):
+        """What the generator network is called on: ``latent``, or ``[latent, labels]`` for a conditional model."""
+        return latent if labels is None else [latent, labels]
+
+    def _critic_network_inputs(self, images, labels=None):
+        return images if labels is None else self.conditioning.critic_inputs(images, labels)
+
+    def _labelled_critic(self, labels):
+        """The critic as a function of images (for penalties): ``labels`` bound, the adversarial score only."""
+        if labels is None:
+            return self.critic
+        return lambda images: self.conditioning.adversarial_output(self.critic(images, labels=labels))
+
     # -- hooks ------------------------------------------------------------------------------------------
 
     def discriminator_head(self, outputs):
         """Maps the discriminator network's outputs to what the loss reads (identity here)."""
         return outputs
 
-    def critic(self, images, training=True):
+    def critic(self, images, training=True, labels=None):
         """Critic outputs for images: augmentation, instance noise, PacGAN packing, the network, then the head.
+
+        ``labels``: the images' class ids ``[batch]`` for a conditional model.
 
         Every critic call of the library goes through here or :meth:`critic_outputs` (which applies the same
         transformations), so ``augment`` reaches every variant; a ``train_step`` override gets it by calling
         ``self.critic`` rather than ``self.discriminator``.
         """
-        return self._critic_network(self._critic_input(images, training), training)
+        return self._critic_network(self._critic_input(images, training), training, **_with_labels(labels=labels))
 
     def _critic_input(self, images, training=True):
         """What the critic network sees of ``images`` when training: augmented (``augment``), then noisy."""
@@ -499,9 +566,10 @@ class GAN(keras.Model):
             images = images + tf.cast(self.instance_noise_stddev, images.dtype) * noise
         return images
 
-    def _critic_network(self, images, training=True):
+    def _critic_network(self, images, training=True, labels=None):
         images = pack_samples(images, self.pack_degree)
-        return self.discriminator_head(self.discriminator(images, training=training))
+        return self.discriminator_head(self.discriminator(self._critic_network_inputs(images, labels),
+                                                          training=training))
 
     @property
     def fuses_critic_passes(self):
@@ -520,19 +588,23 @@ class GAN(keras.Model):
                 own_critic and own_head and independent)
         return self._fuses_critic_passes
 
-    def critic_outputs(self, *images, training=True):
+    def critic_outputs(self, *images, training=True, labels=None):
         """``self.critic`` of each image batch, as a tuple; one pass over their concatenation when fused.
+
+        ``labels``: for a conditional model, the class ids of each batch, a tuple aligned with ``images``.
 
         Augmentation and instance noise are drawn for each batch in order, as the separate calls draw them, so
         the fused and the unfused paths compute the same values. Batches are cast to the widest of their dtypes
         (16-bit fakes to float32 real images, exactly) before the concatenation; the network's first layer casts
         to its compute dtype as it would each batch alone.
         """
+        labels = (None,) * len(images) if labels is None else tuple(labels)
         if len(images) == 1 or not self.fuses_critic_passes:
-            return tuple(self.critic(x, training=training) for x in images)
+            return tuple(self.critic(x, training=training, **_with_labels(labels=y)) for x, y in zip(images, labels))
         noisy = [self._critic_input(x, training) for x in images]
         dtype = max((x.dtype for x in noisy), key=lambda d: tf.as_dtype(d).size)
-        outputs = self._critic_network(tf.concat([tf.cast(x, dtype) for x in noisy], 0), training)
+        outputs = self._critic_network(tf.concat([tf.cast(x, dtype) for x in noisy], 0), training,
+                                       **_with_labels(labels=None if labels[0] is None else tf.concat(labels, 0)))
         split, start = [], 0
         for x in images:  # PacGAN: a batch of n images gives n / pack_degree outputs
             end = start + tf.shape(x)[0] // self.pack_degree
@@ -540,14 +612,23 @@ class GAN(keras.Model):
             start = end
         return tuple(split)
 
-    def discriminator_objective(self, real_images, fake_images):
-        """The critic's loss and the figures it reports: ``(loss, {name: scalar})``."""
-        real_output, fake_output = self.critic_outputs(real_images, fake_images)
-        loss = self.loss_pair.discriminator(real_output, fake_output)
-        figures = dict(self.critic_figures(real_output, fake_output))
+    def discriminator_objective(self, real_images, fake_images, real_labels=None, fake_labels=None):
+        """The critic's loss and the figures it reports: ``(loss, {name: scalar})``.
+
+        ``real_labels``/``fake_labels``: the images' class ids for a conditional model (else None).
+        """
+        class_loss, figures = 0.0, {}
+        if real_labels is None:
+            real_output, fake_output = self.critic_outputs(real_images, fake_images)
+        else:
+            real_output, fake_output = self.critic_outputs(real_images, fake_images, labels=(real_labels, fake_labels))
+            real_output, fake_output, class_loss, figures = self.conditioning.discriminator_terms(
+                real_output, fake_output, real_labels, fake_labels)
+        loss = self.loss_pair.discriminator(real_output, fake_output) + class_loss
+        figures.update(self.critic_figures(real_output, fake_output))
         figures.update(self.adapt_augmentation(real_images, real_output, fake_output))
         if self.penalty is not None and self.penalty_weight > 0:
-            penalty = self.penalty.compute(self.critic, real_images, fake_images, self._uniform)
+            penalty = self.penalty.compute(self._labelled_critic(real_labels), real_images, fake_images, self._uniform)
             figures[self.penalty.name] = penalty
             loss = loss + self.penalty_weight * penalty
         figures["d_loss"] = loss
@@ -569,15 +650,21 @@ class GAN(keras.Model):
         this variant's critic (:func:`tfgan_zoo.augment.real_margins` of the loss's name)."""
         return augment_lib.real_margins(self.loss_pair.name, real_output, fake_output)
 
-    def generator_objective(self, real_images, latent):
-        """The generator's loss and its figures: ``(loss, {name: scalar})``."""
-        fake_images = self.generator(latent, training=True)
+    def generator_objective(self, real_images, latent, real_labels=None, fake_labels=None):
+        """The generator's loss and its figures: ``(loss, {name: scalar})``; labels as in
+        :meth:`discriminator_objective` (``fake_labels`` are the generated images' requested classes)."""
+        fake_images = self.generator(self.generator_inputs(latent, fake_labels), training=True)
+        labels = None if fake_labels is None else (fake_labels, real_labels)
         if self.loss_pair.generator_needs_real:
-            fake_output, real_output = self.critic_outputs(fake_images, real_images)
+            fake_output, real_output = self.critic_outputs(fake_images, real_images, **_with_labels(labels=labels))
         else:
-            fake_output, real_output = self.critic(fake_images), None
-        loss = self.loss_pair.generator(fake_output, real_output)
-        return loss, {"g_loss": loss}
+            fake_output, real_output = self.critic(fake_images, **_with_labels(labels=fake_labels)), None
+        class_loss, figures = 0.0, {}
+        if fake_labels is not None:
+            fake_output, real_output, class_loss, figures = self.conditioning.generator_terms(
+                fake_output, real_output, fake_labels)
+        loss = self.loss_pair.generator(fake_output, real_output) + class_loss
+        return loss, {**figures, "g_loss": loss}
 
     def after_critic_update(self):
         """Runs after each critic update (WGAN clips the critic's weights here)."""
@@ -611,21 +698,26 @@ class GAN(keras.Model):
             return loss, figures
         return regularized
 
-    def critic_update(self, real_images):
-        """One critic update on one real batch; returns its figures."""
+    def critic_update(self, real_images, real_labels=None):
+        """One critic update on one real batch (and its class ids, for a conditional model); returns its figures."""
         batch = tf.shape(real_images)[0]
-        fake_images = tf.stop_gradient(self.generator(self.sample_latent(batch), training=True))
+        latent = self.sample_latent(batch)
+        fake_labels = None if real_labels is None else self.sample_labels(batch)
+        fake_images = tf.stop_gradient(self.generator(self.generator_inputs(latent, fake_labels), training=True))
+        labels = _with_labels(real_labels=real_labels, fake_labels=fake_labels)
         objective = self._with_regularization(
-            self.discriminator, lambda: self.discriminator_objective(real_images, fake_images), "d_loss")
+            self.discriminator, lambda: self.discriminator_objective(real_images, fake_images, **labels), "d_loss")
         figures = self._minimize(self.d_optimizer, self.discriminator.trainable_variables, objective)
         self.after_critic_update()
         return figures
 
-    def generator_update(self, real_images):
+    def generator_update(self, real_images, real_labels=None):
         """One generator update; ``real_images`` is the last critic batch (read by relativistic losses)."""
-        latent = self.sample_latent(tf.shape(real_images)[0] * self.generator_batch_multiplier)
+        batch = tf.shape(real_images)[0] * self.generator_batch_multiplier
+        latent = self.sample_latent(batch)
+        labels = {} if real_labels is None else {"real_labels": real_labels, "fake_labels": self.sample_labels(batch)}
         objective = self._with_regularization(
-            self.generator, lambda: self.generator_objective(real_images, latent), "g_loss")
+            self.generator, lambda: self.generator_objective(real_images, latent, **labels), "g_loss")
         figures = self._minimize(self.g_optimizer, self.generator.trainable_variables, objective)
         self.generator_steps.assign_add(1)
         self.update_ema()
@@ -663,7 +755,7 @@ class GAN(keras.Model):
         """
         if self.d_optimizer is None:
             raise RuntimeError("Call model.compile(d_optimizer=..., g_optimizer=...) before fit().")
-        real = _drop_labels(data)
+        real, labels = (data[0], data[1]) if self.conditioning is not None else (_drop_labels(data), None)
         if not self.groups_critic_batches and self.n_critic > 1:
             warnings.warn(f"{type(self).__name__} overrides train_step, so fit hands it one batch per step and "
                           f"GAN.train_step uses that batch for all n_critic={self.n_critic} critic updates; override "
@@ -674,21 +766,25 @@ class GAN(keras.Model):
         # counters, the random stream) would otherwise run then.
         with tf.control_dependencies([real]):
             self._real_peak.assign(tf.reduce_max(tf.abs(tf.cast(real, tf.float32))))
+            if self.groups_critic_batches and labels is not None:
+                return self.train_iteration([real[:, i] for i in range(self.n_critic)],
+                                            label_batches=[labels[:, i] for i in range(self.n_critic)])
             if self.groups_critic_batches:
                 return self.train_iteration([real[:, i] for i in range(self.n_critic)])
             return self.train_iteration([real] * self.n_critic)
 
-    def train_iteration(self, real_batches):
+    def train_iteration(self, real_batches, label_batches=None):
         """One generator iteration: a critic update on each of ``real_batches`` (``n_critic`` tensors
         ``[batch, ...]``), then a generator update; updates the trackers and returns their results (the logs).
+        ``label_batches``: a conditional model's class ids of each batch (``[batch]`` each).
 
         The hook for a variant that adds work around the whole loop (ProGAN's schedule, RealnessGAN's anchors)
         while keeping one real batch per critic update.
         """
         figures = {}
-        for real_images in real_batches:
-            figures.update(self.critic_update(real_images))
-        figures.update(self.generator_update(real_images))
+        for real_images, real_labels in zip(real_batches, label_batches or [None] * len(real_batches)):
+            figures.update(self.critic_update(real_images, **_with_labels(real_labels=real_labels)))
+        figures.update(self.generator_update(real_images, **_with_labels(real_labels=real_labels)))
         if self.instance_noise_enabled:
             figures["instance_noise_stddev"] = self.instance_noise_stddev
         if "d_loss" in figures and "g_loss" in figures:
@@ -728,6 +824,10 @@ class GAN(keras.Model):
         if batch_size is not None:
             check_positive_int("batch_size", batch_size, "It is the number of images per batch of a numpy x "
                                 "(default 32).")
+        if isinstance(x, np.ndarray) and self.conditioning is not None:
+            raise ValueError("A class-conditional model trains on a dataset of (images, labels) batches, e.g. "
+                             "tf.data.Dataset.from_tensor_slices((images, labels)).shuffle(len(images)).batch(64), "
+                             "or tfgan_zoo.data.mnist(labels=True); a numpy x has no labels.")
         if isinstance(x, np.ndarray):
             self._check_array(x)
             x = tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=self.seed).batch(
@@ -748,8 +848,9 @@ class GAN(keras.Model):
         if spec.shape.rank is not None and spec.shape.rank >= 2:
             self._check_images(spec.shape, spec.dtype)
         if self.groups_critic_batches:
-            x = group_critic_batches(x, self.n_critic)
+            x = group_critic_batches(x, self.n_critic, num_classes=getattr(self.conditioning, "num_classes", None))
             spec = x.element_spec  # the batch size is static after grouping
+            spec = spec[0] if isinstance(spec, tuple) else spec
         batch = spec.shape[0] if spec.shape.rank else None
         if self.pack_degree > 1 and batch is not None and batch % self.pack_degree:
             raise ValueError(f"batch size {batch} is not divisible by pack_degree={self.pack_degree}; "
@@ -800,7 +901,7 @@ class GAN(keras.Model):
     def call(self, latent, training=False):
         return self.sampling_generator(latent, training=training)
 
-    def generate(self, n_or_latent, batch_size=256, seed=None):
+    def generate(self, n_or_latent, batch_size=256, seed=None, labels=None):
         """Images from the sampling generator, as a float32 numpy array.
 
         Args:
@@ -808,6 +909,8 @@ class GAN(keras.Model):
             array ``z`` of shape ``[n, latent_dim]``.
           batch_size: images generated per call.
           seed: integer seed for drawing ``z`` when a count is given (the model's own stream when None).
+          labels: a conditional model's requested classes: one class id for all images, or ``n`` ids (a list or
+            an array; one-hot accepted). None: the classes in turn, ``0, 1, ..., K-1, 0, ...`` (balanced).
         """
         if isinstance(n_or_latent, (int, np.integer)):
             n = check_positive_int("n", n_or_latent, "Ask for at least one image.")
@@ -822,13 +925,24 @@ class GAN(keras.Model):
             if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
                 raise ValueError(f"z has shape {latent.shape}; generate expects [n, {self.latent_dim}] "
                                  f"(latent_dim={self.latent_dim}) or a count n.")
-        outputs = [self._generate_batch(tf.constant(latent[i:i + batch_size]))
+        labels = conditioning_lib.requested_labels(labels, getattr(self.conditioning, "num_classes", None), len(latent))
+        outputs = [self._generate_batch(tf.constant(latent[i:i + batch_size]),
+                                        **_with_labels(labels=None if labels is None else tf.constant(labels[i:i + batch_size])))
                    for i in range(0, len(latent), batch_size)]
         return np.concatenate([keras.ops.convert_to_numpy(o) for o in outputs]).astype(np.float32)
 
+    def generate_per_class(self, per_class, batch_size=256, seed=None):
+        """``per_class`` images of every class, class by class: ``[num_classes * per_class, ...]``, the images of
+        class ``c`` at rows ``c * per_class ...``; one grid row per class with ``rows=num_classes``."""
+        if self.conditioning is None:
+            raise ValueError(f"generate_per_class: {type(self).__name__} is not class-conditional.")
+        per_class = check_positive_int("per_class", per_class, "Ask for at least one image per class.")
+        labels = np.repeat(np.arange(self.conditioning.num_classes), per_class)
+        return self.generate(len(labels), batch_size=batch_size, seed=seed, labels=labels)
+
     @tf.function(reduce_retracing=True)
-    def _generate_batch(self, latent):
-        return tf.cast(self.sampling_generator(latent, training=False), tf.float32)
+    def _generate_batch(self, latent, labels=None):
+        return tf.cast(self.sampling_generator(self.generator_inputs(latent, labels), training=False), tf.float32)
 
     def export_generator(self, path):
         """Writes the sampling generator as a TensorFlow SavedModel with two signatures.
@@ -842,7 +956,8 @@ class GAN(keras.Model):
         from ..export import export_generator  # the export layer sits right of the model layer
 
         return export_generator(self.sampling_generator, path, self.latent_dim,
-                                self.latent_distribution if isinstance(self.latent_distribution, str) else "normal")
+                                self.latent_distribution if isinstance(self.latent_distribution, str) else "normal",
+                                **_with_labels(num_classes=getattr(self.conditioning, "num_classes", None)))
 
     # -- serialisation ---------------------------------------------------------------------------------------
 
@@ -867,6 +982,7 @@ class GAN(keras.Model):
             "ema_start": self.ema_start,
             "seed": self.seed,
             "fuse_critic_passes": self.fuse_critic_passes,
+            "conditioning": None if self.conditioning is None else self.conditioning.get_config(),
             "augment": None if self.augment is None else keras.saving.serialize_keras_object(self.augment),
             "name": self.name,
         }
