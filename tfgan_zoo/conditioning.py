@@ -221,8 +221,10 @@ class Conditioning:
         return tf.minimum(ids, self.num_classes - 1)  # u * K rounds to K for u just below 1 in float32
 
     def critic_inputs(self, images, labels):
-        """What the critic network is called on."""
-        return [images, labels] if self.critic_takes_labels and labels is not None else images
+        """What the critic network is called on (tensors: Keras takes no numpy array beside a tensor)."""
+        if not self.critic_takes_labels or labels is None:
+            return images
+        return [tf.convert_to_tensor(images), tf.cast(labels, tf.int32)]
 
     def adversarial_output(self, outputs):
         """The adversarial score(s) of a critic output: all of it, or the first column of an auxiliary head."""
