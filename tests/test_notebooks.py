@@ -69,6 +69,19 @@ print("NOTEBOOK_PROBE " + json.dumps({
     "trainable": [len(chain.trainable_weights), len(refiner.trainable_weights)],
     "finite": bool(np.isfinite(high_images).all())}))
 """,
+    # Both conditional models trained; the classes asked for are the classes drawn, in the model and its export.
+    "06_conditional_generation.ipynb": """
+import json
+print("NOTEBOOK_PROBE " + json.dumps({
+    "batch_labels": [int(v) for v in labels.numpy()], "cgan_steps": int(cgan.generator_steps.numpy()),
+    "wgangp_steps": int(wgangp.generator_steps.numpy()), "wgangp_keys": sorted(wgangp_history.history),
+    "per_class_shape": list(per_class.shape), "served_diff": float(np.abs(served.numpy()
+                                                               - cgan.generate(z, labels=[7, 7, 1, 2])).max()),
+    "sampled_labels": [int(v) for v in sampled["labels"].numpy()],
+    "sampled_diff": float(np.abs(sampled["images"].numpy() - cgan.generate(sampled["z"].numpy(), labels=7)).max()),
+    "accuracy": accuracy["accuracy"], "per_class_accuracy": accuracy["per_class_accuracy"],
+    "intra_fid": intra["intra_class_fid"]}))
+""",
 }
 
 
@@ -144,3 +157,14 @@ def test_stacked_gans(tmp_path):
     assert probe["stage1_change"] == 0.0 and probe["trainable"][0] == probe["trainable"][1]
     assert probe["z1_effect"] > 0 and probe["served_diff"] == 0.0 and probe["finite"]
     assert (tmp_path / "stacked_generator" / "saved_model.pb").exists()
+
+
+def test_conditional_generation(tmp_path):
+    probe = run_notebook("06_conditional_generation.ipynb", tmp_path)
+    assert len(probe["batch_labels"]) == 32 and set(probe["batch_labels"]) <= set(range(10))
+    assert probe["cgan_steps"] == 4 and probe["wgangp_steps"] == 3 and "gp" in probe["wgangp_keys"]
+    assert probe["per_class_shape"] == [60, 28, 28, 1]
+    assert probe["served_diff"] == 0.0 and probe["sampled_diff"] == 0.0 and probe["sampled_labels"] == [7] * 5
+    assert 0.0 <= probe["accuracy"] <= 1.0 and len(probe["per_class_accuracy"]) == 10
+    assert probe["intra_fid"] > 0
+    assert (tmp_path / "per_class.png").exists() and (tmp_path / "cgan_generator" / "saved_model.pb").exists()
