@@ -90,15 +90,78 @@ def run_ours(policy, jit, iters, warmup, steps_per_execution=1, fuse="auto"):
     model = WGANGP(reference.generator(), reference.critic(), n_critic=N_CRITIC, penalty_weight=GP_WEIGHT, seed=0,
                    fuse_critic_passes=fuse)
     model.compile(jit_compile=bool(jit), steps_per_execution=steps_per_execution)
-    dataset = _synthetic_dataset()
-    model.fit(dataset, steps_per_epoch=warmup, epochs=1, verbose=0)
+    iters, seconds, losses = _fit_timed(model, _synthetic_dataset(), iters, warmup, steps_per_execution)
+    return {"impl": "tfgan_zoo", "workload": "wgangp", "iters": iters, "gen_iters_per_s": iters / seconds,
+            **_path_record(model, policy, jit, steps_per_execution), "losses": losses}
+
+
+def _fit_timed(model, dataset, iters, warmup, steps_per_execution=1):
+    """``(iters, seconds, losses)`` of ``fit`` over ``iters`` steps after a ``warmup``-step ``fit`` (compilation,
+    first iterator). Both counts are rounded up to whole host calls of ``steps_per_execution`` steps, so that the
+    timed ``fit`` runs only the calls the warm-up compiled."""
+    def whole(n):
+        return -(-max(n, 1) // steps_per_execution) * steps_per_execution
+
+    iters = whole(iters)
+    model.fit(dataset, steps_per_epoch=whole(warmup), epochs=1, verbose=0)
     start = time.perf_counter()
     history = model.fit(dataset, steps_per_epoch=iters, epochs=1, verbose=0)
-    seconds = time.perf_counter() - start
-    losses = {k: float(v[-1]) for k, v in history.history.items()}
-    return {"impl": "tfgan_zoo", "policy": policy, "jit": int(jit), "gen_iters_per_s": iters / seconds,
-            "fused_critic_passes": model.fuses_critic_passes, "steps_per_execution": steps_per_execution,
-            "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default"), "losses": losses}
+    return iters, time.perf_counter() - start, {k: float(v[-1]) for k, v in history.history.items()}
+
+
+def _path_record(model, policy, jit, steps_per_execution):
+    return {"policy": policy, "jit": int(jit), "fused_critic_passes": model.fuses_critic_passes,
+            "steps_per_execution": steps_per_execution, "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")}
+
+
+SNGAN_SHAPE, SNGAN_G_FILTERS = (32, 32, 3), 256
+
+
+def run_ours_sngan(policy, jit, iters, warmup, fuse="auto", batch=BATCH):
+    """SNGAN ResNet-32 (``zoo.build("sngan", (32, 32, 3), family="resnet")``, generator 256 channels, critic 128),
+    hinge loss, ``n_critic = 5``, generator batch = critic batch, Adam(2e-4, 0, 0.9): the workload of
+    ``torch_references.py --workload sngan``."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from tfgan_zoo import zoo
+
+    keras.mixed_precision.set_global_policy(policy)
+    model = zoo.build("sngan", SNGAN_SHAPE, family="resnet", network_options={"generator": {"filters": SNGAN_G_FILTERS}},
+                      n_critic=N_CRITIC, generator_batch_multiplier=1, seed=0, fuse_critic_passes=fuse)
+    model.compile(d_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.9), g_optimizer=keras.optimizers.Adam(2e-4, 0.0, 0.9),
+                  jit_compile=bool(jit))
+    images = np.random.default_rng(0).uniform(-1, 1, (batch * N_CRITIC * 2,) + SNGAN_SHAPE).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices(images).batch(batch, drop_remainder=True).repeat()
+    iters, seconds, losses = _fit_timed(model, dataset, iters, warmup)
+    return {"impl": "tfgan_zoo", "workload": "sngan", "batch": batch, "gen_iters_per_s": iters / seconds,
+            **_path_record(model, policy, jit, 1), "losses": losses}
+
+
+TOY_BATCH = 512
+
+
+def run_ours_toy(policy, jit, iters, warmup, steps_per_execution, fuse="auto"):
+    """The toy recipe's standard GAN (``recipes.resolve("gan", "toy")``: MLPs 3x128, batch 512, lr 1e-3 with
+    linear decay) on pre-batched 2-D points, one element per step, so that the step is timed and not the input
+    pipeline."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from tfgan_zoo import zoo
+
+    keras.mixed_precision.set_global_policy(policy)
+    fuse_option = {} if fuse == "auto" else {"fuse_critic_passes": fuse}
+    run = zoo.build_run("gan", (2,), {"steps_per_execution": steps_per_execution, "jit_compile": bool(jit),
+                                      "point_scale": None, "model": fuse_option}, seed=0)
+    points = np.random.default_rng(0).normal(size=(16, TOY_BATCH, 2)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices(points).repeat()
+    iters, seconds, losses = _fit_timed(run.model, dataset, iters, warmup, steps_per_execution)
+    return {"impl": "tfgan_zoo", "workload": "toy", "iters": iters, "gen_iters_per_s": iters / seconds,
+            "ms_per_step": 1000 * seconds / iters, **_path_record(run.model, policy, jit, steps_per_execution),
+            "losses": losses}
 
 
 # --- FLOPs and the matmul ceiling --------------------------------------------------------------------------
@@ -174,6 +237,9 @@ def run_process(args, timeout=900, env_extra=None):
 
 
 ONEDNN = {"TF_ENABLE_ONEDNN_OPTS": "1"}
+# PyTorch's OpenMP threads spin while they wait; on a shared, oversubscribed machine that made the references 7-9x
+# slower (SNGAN batch 2: 0.07 it/s spinning, 0.49 passive). Passive waiting is the references' best case.
+TORCH_ENV = {"OMP_WAIT_POLICY": "PASSIVE"}
 
 
 def configurations(policies, iters, warmup, mixed_iters, torch_iters, torch_available, onednn, extra):
@@ -190,8 +256,13 @@ def configurations(policies, iters, warmup, mixed_iters, torch_iters, torch_avai
         "ref_keras_jit1": (ref + ["--jit", "1", *common(iters)], {}, "jit1"),
     }
     if torch_available:
-        configs["ref_torch"] = ([sys.executable, str(BENCH / "reference_wgangp_torch.py"), *common(torch_iters)], {},
-                                "main")
+        configs["ref_torch"] = ([sys.executable, str(BENCH / "reference_wgangp_torch.py"), *common(torch_iters)],
+                                TORCH_ENV, "main")
+    if torch_available == "cuda":  # the shared script runs on the CPU only; ours runs the same step on the GPU
+        for compiled in (0, 1):
+            configs[f"ref_torch_cuda_{'compile' if compiled else 'eager'}"] = (
+                [sys.executable, str(TORCH_REFERENCES), "--workload", "wgangp", "--device", "cuda", "--compile",
+                 str(compiled), *common(iters)], TORCH_ENV, "main")
     for p in policies:
         mixed = p != "float32"
         for jit in (0, 1):
@@ -207,6 +278,79 @@ def configurations(policies, iters, warmup, mixed_iters, torch_iters, torch_avai
         configs[name] = ([sys.executable, __file__, "--worker", "--policy", "float32", "--jit", "0", *flags,
                           *common(iters)], {}, "main")
     return configs
+
+
+TORCH_REFERENCES = Path(__file__).resolve().parent / "torch_references.py"
+
+
+def torch_device():
+    """``None`` without torch, else ``"cuda"`` or ``"cpu"`` (asked in a subprocess: importing torch here would
+    load its CPU thread pool into the driver)."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    probe = subprocess.run([sys.executable, "-c", "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')"],
+                           capture_output=True, text=True, timeout=300)
+    return probe.stdout.strip().splitlines()[-1] if probe.returncode == 0 and probe.stdout.strip() else None
+
+
+def workload_configurations(workloads, policy, torch, sngan_iters, sngan_batch, toy_iters, sngan_xla=True):
+    """``{name: (argv, env, workload)}`` of the SNGAN ResNet-32 and toy-MLP configurations.
+
+    SNGAN: ours float32 and ``policy`` with XLA off and on, against PyTorch eager (and ``torch.compile`` on CUDA)
+    of ``torch_references.py``. Toy: ours with ``steps_per_execution`` 1 and 50, XLA off and on, fused and unfused
+    critic (float32, XLA, 50 steps per execution), and ``policy`` at 50 steps per execution. ``sngan_xla=False`` leaves out ours with XLA on
+    SNGAN (on a CPU an iteration takes minutes and XLA's convolutions are the slower ones there).
+    """
+    worker = [sys.executable, __file__, "--worker"]
+    configs = {}
+    if "sngan" in workloads:
+        common = ["--workload", "sngan", "--iters", str(sngan_iters), "--warmup", "1", "--batch", str(sngan_batch)]
+        for p in dict.fromkeys(["float32", policy]):
+            for jit in (0, 1) if sngan_xla else (0,):
+                configs[f"sngan_ours_{p}_jit{jit}"] = (worker + ["--policy", p, "--jit", str(jit), *common], {}, "sngan")
+        if torch:
+            reference = [sys.executable, str(TORCH_REFERENCES), "--workload", "sngan", "--device", torch,
+                         "--iters", str(sngan_iters), "--warmup", "1"]
+            reference += ["--batch", str(sngan_batch)]
+            configs[f"sngan_torch_{torch}_eager"] = (reference + ["--compile", "0"], TORCH_ENV, "sngan")
+            if torch == "cuda":
+                configs["sngan_torch_cuda_compile"] = (reference + ["--compile", "1"], TORCH_ENV, "sngan")
+    if "toy" in workloads:
+        common = ["--workload", "toy", "--iters", str(toy_iters), "--warmup", "100"]
+        for spe in (1, 50):
+            for jit in (0, 1):
+                configs[f"toy_float32_jit{jit}_spe{spe}"] = (
+                    worker + ["--policy", "float32", "--jit", str(jit), "--steps-per-execution", str(spe), *common],
+                    {}, "toy")
+        for fuse, name in (("1", "fused"), ("0", "unfused")):  # both paths, whichever auto picks here
+            configs[f"toy_float32_jit1_spe50_{name}"] = (
+                worker + ["--policy", "float32", "--jit", "1", "--steps-per-execution", "50", "--fuse", fuse, *common],
+                {}, "toy")
+        if policy != "float32":
+            for jit in (0, 1):
+                configs[f"toy_{policy}_jit{jit}_spe50"] = (
+                    worker + ["--policy", policy, "--jit", str(jit), "--steps-per-execution", "50", *common], {}, "toy")
+    return configs
+
+
+def summarise_workloads(samples, kinds):
+    """Medians of the SNGAN and toy configurations and the ratios the README quotes."""
+    medians = {name: statistics.median(v) for name, v in samples.items() if v and kinds.get(name) in ("sngan", "toy")}
+    out = {"median_gen_iters_per_s": medians}
+    sngan_ref = {k: v for k, v in medians.items() if k.startswith("sngan_torch")}
+    if sngan_ref:
+        best = max(sngan_ref, key=sngan_ref.get)
+        out["sngan_best_reference"] = best
+        out["sngan_ratio_to_best_reference"] = {k: v / sngan_ref[best] for k, v in medians.items()
+                                                if k.startswith("sngan_ours")}
+    toy = {k: v for k, v in medians.items() if k.startswith("toy_")}
+    if toy:
+        out["toy_ms_per_step"] = {k: 1000 / v for k, v in toy.items()}
+        out["toy_spe50_speedup_over_spe1"] = {
+            k[:-len("_spe1")]: toy[k + "0"] / v for k, v in toy.items() if k.endswith("_spe1") and k + "0" in toy}
+        fastest = max(toy, key=toy.get)
+        out["toy_fastest"], out["toy_fastest_ms_per_step"] = fastest, 1000 / toy[fastest]
+    return out
 
 
 SWEEP_SHAPES = {"dcgan": (28, 28, 1), "resnet": (32, 32, 1)}
@@ -247,6 +391,15 @@ def sweep(policies, families, iters, warmup=1):
     return rows
 
 
+def _onednn_state():
+    """``TF_ENABLE_ONEDNN_OPTS`` as set, or what TensorFlow's log said it picked by default."""
+    if "TF_ENABLE_ONEDNN_OPTS" in os.environ:
+        return f"TF_ENABLE_ONEDNN_OPTS={os.environ['TF_ENABLE_ONEDNN_OPTS']}"
+    probe = subprocess.run([sys.executable, "-c", "import tensorflow"], capture_output=True, text=True,
+                           env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="0"), timeout=300)
+    return "on by default" if "oneDNN custom operations are on" in probe.stderr else "off by default"
+
+
 def machine():
     import tensorflow as tf
 
@@ -261,7 +414,8 @@ def machine():
     flags = ""
     try:
         text = open("/proc/cpuinfo").read()
-        flags = ", ".join(f"{f} {'yes' if f' {f}' in text else 'no'}" for f in ("avx2", "avx512f", "avx512_bf16"))
+        flags = ", ".join(f"{f} {'yes' if f' {f}' in text else 'no'}"
+                          for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16"))
     except OSError:
         pass
     torch_version = "absent"
@@ -271,6 +425,7 @@ def machine():
         torch_version = version("torch")
     gpus = tf.config.list_physical_devices("GPU")
     return {"cpu": cpu, "cores": os.cpu_count(), "lscpu_flags": flags, "torch": torch_version,
+            "onednn": _onednn_state(),
             "gpus": [g.name for g in gpus], "platform": platform.platform(),
             "python": platform.python_version(), "tensorflow": tf.__version__,
             "load_average_at_start": os.getloadavg()}
@@ -318,19 +473,56 @@ def summarise(samples, matmul, flops, policy):
 
 
 def write_outputs(report):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "throughput.json").write_text(json.dumps(report, indent=2))
-    s, m = report["summary"], report["machine"]
+    s, m = report.get("summary"), report["machine"]
     lines = [f"Machine: {m['cpu']}, {m['cores']} cores (`lscpu`: {m.get('lscpu_flags', '')}), GPUs: {m['gpus'] or 'none'}, "
              f"TF {m['tensorflow']}, torch {m.get('torch', 'absent')}; load average at start "
              f"{m['load_average_at_start'][0]:.1f}, at end {report.get('load_average_at_end', [float('nan')])[0]:.1f} "
-             "(the machine is shared with other jobs: compare ratios within this run only).", "",
-             f"Workload: WGAN-GP, the reference DCGAN-style 28x28x1 nets, batch {BATCH}, n_critic {N_CRITIC}, "
+             f"(the machine is shared with other jobs: compare ratios within this run only); oneDNN "
+             f"{m.get('onednn', 'default')}.", ""]
+    if s is not None:
+        lines += _wgangp_lines(report, s)
+    lines += _workload_lines(report)
+    (RESULTS / "throughput.md").write_text("\n".join(lines) + "\n")
+    if s is not None:
+        _plot(report, s)
+
+
+def _workload_lines(report):
+    """The SNGAN ResNet-32 and toy-MLP tables of throughput.md."""
+    w = report.get("workload_summary") or {}
+    medians = w.get("median_gen_iters_per_s", {})
+    lines = []
+    sngan = {k: v for k, v in medians.items() if k.startswith("sngan_")}
+    if sngan:
+        ratios = w.get("sngan_ratio_to_best_reference", {})
+        lines += ["", f"SNGAN ResNet-32 (32x32x3, generator 256 / critic 128 channels, spectral norm, hinge, batch "
+                  f"{report.get('sngan_batch', BATCH)}, n_critic {N_CRITIC}; {report.get('sngan_iters')} iterations "
+                  f"after 1 warm-up, {report.get('sngan_rounds')} round(s)); PyTorch reference: "
+                  "`benchmarks/torch_references.py --workload sngan` (StudioGAN-style modules):", "",
+                  "| configuration | gen it/s (median) | runs | vs best PyTorch |", "|---|---|---|---|"]
+        for name, value in sngan.items():
+            runs = ", ".join(f"{v:.4f}" for v in report["samples"][name])
+            ratio = f"{ratios[name]:.2f}x" if name in ratios else ""
+            lines.append(f"| {name} | {value:.4f} | {runs} | {ratio} |")
+    toy = {k: v for k, v in medians.items() if k.startswith("toy_")}
+    if toy:
+        lines += ["", f"Toy MLP steps (`recipes.resolve(\"gan\", \"toy\")`: 3x128 MLPs, batch {TOY_BATCH}, pre-batched "
+                  f"points; {report.get('toy_iters')} steps after warm-up, {report['rounds']} round(s)):", "",
+                  "| configuration | ms per step (median) | runs (ms) |", "|---|---|---|"]
+        for name, value in toy.items():
+            runs = ", ".join(f"{1000 / v:.2f}" for v in report["samples"][name])
+            lines.append(f"| {name} | {1000 / value:.2f} | {runs} |")
+        speedups = "; ".join(f"{k}: {v:.2f}x" for k, v in w.get("toy_spe50_speedup_over_spe1", {}).items())
+        lines += ["", f"steps_per_execution 50 over 1, per step: {speedups}. Fastest: {w.get('toy_fastest')} "
+                  f"({w.get('toy_fastest_ms_per_step', float('nan')):.2f} ms per step)."]
+    return lines
+
+
+def _wgangp_lines(report, s):
+    """The reference-workload table of throughput.md."""
+    lines = [f"Workload: WGAN-GP, the reference DCGAN-style 28x28x1 nets, batch {BATCH}, n_critic {N_CRITIC}, "
              f"lambda {GP_WEIGHT:g}, Adam(1e-4, 0, 0.9). Each configuration runs in a fresh process; "
              f"{report['rounds']} interleaved rounds; median kept. Iterations per run after warm-up: "
              f"{report['iters']} (warm-up {report['warmup']}); PyTorch {report.get('torch_iters', report['iters'])}; the "
@@ -365,8 +557,16 @@ def write_outputs(report):
             value = f"{row['gen_iters_per_s']:.3f}" if "gen_iters_per_s" in row else row["error"]
             lines.append(f"| {row['variant']} | {row['family']} | {row['policy']} | {row.get('n_critic', '')} | {value} | "
                          f"{row.get('fused_critic_passes', '')} | {row.get('finite_losses', '')} |")
-    (RESULTS / "throughput.md").write_text("\n".join(lines) + "\n")
+    return lines
 
+
+def _plot(report, s):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    best = s["median_gen_iters_per_s"][s["best_reference"]]
     names = list(s["median_gen_iters_per_s"])
     if not names:
         return
@@ -388,13 +588,24 @@ def write_outputs(report):
 
 
 def main(argv=None):
+    global RESULTS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--iters", type=int, default=12)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--mixed-iters", type=int, default=2, help="iterations of the mixed-policy runs")
     parser.add_argument("--mixed-rounds", type=int, default=1, help="rounds that include the mixed policy")
-    parser.add_argument("--jit1-rounds", type=int, default=1, help="rounds that include the XLA (jit1) runs")
+    parser.add_argument("--jit1-rounds", type=int, default=None,
+                        help="rounds that include the XLA (jit1) runs (default: all on a GPU, 1 on a CPU)")
+    parser.add_argument("--workloads", default="wgangp,sngan,toy",
+                        help="comma-separated: wgangp (the reference workload), sngan (ResNet-32), toy (MLP steps)")
+    parser.add_argument("--sngan-iters", type=int, default=4)
+    parser.add_argument("--sngan-rounds", type=int, default=None, help="rounds with SNGAN (default: all)")
+    parser.add_argument("--sngan-batch", type=int, default=BATCH,
+                        help="critic batch on SNGAN, ours and PyTorch (64 is the workload; less to fit a CPU run)")
+    parser.add_argument("--toy-iters", type=int, default=1000)
+    parser.add_argument("--results", default=str(RESULTS), help="folder for throughput.json/.md/.png")
+    parser.add_argument("--sngan-xla", type=int, default=None, help="also ours with XLA on SNGAN (default: on a GPU)")
     parser.add_argument("--torch-iters", type=int, default=4, help="iterations of the PyTorch reference")
     parser.add_argument("--sweep-only", action="store_true",
                         help="run only the sweep and add it to an existing benchmarks/results/throughput.json")
@@ -405,6 +616,9 @@ def main(argv=None):
                         help="also time ours float32 with steps_per_execution=5 (host round trips)")
     parser.add_argument("--unfused-probe", action="store_true",
                         help="also time ours float32 with fuse_critic_passes=False")
+    parser.add_argument("--fusion-probe", action="store_true",
+                        help="also time ours float32 on the critic path that fuse_critic_passes='auto' does not take "
+                        "here (fused on a CPU, unfused on a GPU), XLA off and on")
     parser.add_argument("--sweep", action="store_true", help="also time every zoo variant x net family (slow)")
     parser.add_argument("--sweep-policies", default="float32", help="comma-separated, e.g. float32,mixed_bfloat16")
     parser.add_argument("--sweep-families", default="dcgan,resnet")
@@ -414,11 +628,20 @@ def main(argv=None):
     parser.add_argument("--jit", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--steps-per-execution", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--fuse", default="auto", choices=["auto", "0", "1"], help=argparse.SUPPRESS)
+    parser.add_argument("--workload", default="wgangp", choices=["wgangp", "sngan", "toy"], help=argparse.SUPPRESS)
+    parser.add_argument("--batch", type=int, default=BATCH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    RESULTS = Path(args.results)
 
     if args.worker:
         fuse = {"auto": "auto", "0": False, "1": True}[args.fuse]
-        print(json.dumps(run_ours(args.policy, args.jit, args.iters, args.warmup, args.steps_per_execution, fuse)))
+        if args.workload == "sngan":
+            result = run_ours_sngan(args.policy, args.jit, args.iters, args.warmup, fuse, args.batch)
+        elif args.workload == "toy":
+            result = run_ours_toy(args.policy, args.jit, args.iters, args.warmup, args.steps_per_execution, fuse)
+        else:
+            result = run_ours(args.policy, args.jit, args.iters, args.warmup, args.steps_per_execution, fuse)
+        print(json.dumps(result))
         return
 
     began = time.perf_counter()
@@ -431,21 +654,36 @@ def main(argv=None):
         report["sweep_minutes"] = (time.perf_counter() - began) / 60
         write_outputs(report)
         return
-    torch_available = importlib.util.find_spec("torch") is not None
+    torch = torch_device()
     policy = mixed_policy()
+    gpu = policy == "mixed_float16"
+    workloads = args.workloads.split(",")
     extra = []
     if args.steps_per_execution_probe:
         extra.append(("ours_float32_jit0_spe5", ["--steps-per-execution", "5"]))
     if args.unfused_probe:
         extra.append(("ours_float32_jit0_unfused", ["--fuse", "0"]))
+    if args.fusion_probe:  # the path that fuse_critic_passes="auto" does not take on this device
+        name, fuse = ("unfused", "0") if gpu else ("fused", "1")
+        extra += [(f"ours_float32_jit{jit}_{name}", ["--fuse", fuse, "--jit", str(jit)]) for jit in (0, 1)
+                  if jit == 0 or gpu]  # on a CPU the XLA pair measured equal (README)
     policies = ["float32"] if args.no_mixed else ["float32", policy]
-    configs = configurations(policies, args.iters, args.warmup, args.mixed_iters, args.torch_iters, torch_available,
-                             not args.no_onednn, extra)
-    rounds_of = {"main": args.rounds, "jit1": min(args.jit1_rounds, args.rounds),
-                 "mixed": min(args.mixed_rounds, args.rounds)}
+    configs = {}
+    if "wgangp" in workloads:
+        configs = configurations(policies, args.iters, args.warmup, args.mixed_iters, args.torch_iters, torch,
+                                 not args.no_onednn, extra)
+    configs.update(workload_configurations(workloads, "float32" if args.no_mixed else policy, torch, args.sngan_iters,
+                                           args.sngan_batch, args.toy_iters,
+                                           gpu if args.sngan_xla is None else bool(args.sngan_xla)))
+    jit1_rounds = args.jit1_rounds if args.jit1_rounds is not None else (args.rounds if gpu else 1)
+    rounds_of = {"main": args.rounds, "jit1": min(jit1_rounds, args.rounds),
+                 "mixed": min(args.mixed_rounds, args.rounds), "toy": args.rounds,
+                 "sngan": min(args.sngan_rounds or args.rounds, args.rounds)}
     report = {"machine": machine(), "rounds": args.rounds, "iters": args.iters, "warmup": args.warmup,
               "mixed_iters": args.mixed_iters, "mixed_rounds": rounds_of["mixed"], "jit1_rounds": rounds_of["jit1"],
-              "torch_iters": args.torch_iters,
+              "torch_iters": args.torch_iters, "torch_device": torch, "workloads": workloads,
+              "sngan_iters": args.sngan_iters, "sngan_batch": args.sngan_batch, "sngan_rounds": rounds_of["sngan"],
+              "toy_iters": args.toy_iters, "kinds": {name: kind for name, (_, _, kind) in configs.items()},
               "flops": flops_per_generator_iteration(), "samples": {name: [] for name in configs}, "matmul": [],
               "environments": {name: env for name, (_, env, _) in configs.items()}, "raw": []}
     for round_index in range(args.rounds):
@@ -464,7 +702,11 @@ def main(argv=None):
                                       time.perf_counter() - started, **result})
             print(f"round {round_index} {name}: {result and round(result['gen_iters_per_s'], 4)} "
                   f"({time.perf_counter() - began:.0f} s elapsed)", flush=True)
-    report["summary"] = summarise(report["samples"], report["matmul"], report["flops"], policy)
+    kinds = report["kinds"]
+    wgangp = {k: v for k, v in report["samples"].items() if kinds[k] not in ("sngan", "toy")}
+    if wgangp:
+        report["summary"] = summarise(wgangp, report["matmul"], report["flops"], policy)
+    report["workload_summary"] = summarise_workloads(report["samples"], kinds)
     if args.sweep:
         report["sweep_options"] = {"policies": args.sweep_policies.split(","),
                                    "families": args.sweep_families.split(","), "iters": args.sweep_iters}
@@ -475,7 +717,7 @@ def main(argv=None):
     report["load_average_at_end"] = os.getloadavg()
     report["wall_minutes"] = (time.perf_counter() - began) / 60
     write_outputs(report)
-    print(json.dumps(report["summary"], indent=2))
+    print(json.dumps({k: report.get(k) for k in ("summary", "workload_summary")}, indent=2))
 
 
 if __name__ == "__main__":
