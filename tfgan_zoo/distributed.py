@@ -5,7 +5,7 @@ scalar logs with ``axis=0``: ``Invalid reduction dimension 0 for input with 0 di
 tensorflow/tensorflow#72388). :func:`fit_distributed` is the loop ``fit`` would run, written for that strategy:
 
 * the data: the dataset :meth:`tfgan_zoo.models.GAN.prepare_dataset` makes (global batches of the size the user
-  asked for, ``n_critic`` of them per step), streamed by :class:`tfgan_zoo.checkpointing.DataStream` so that a
+  asked for, ``n_critic`` of them per step), streamed by :class:`tfgan_zoo.callbacks.DataStream` so that a
   restarted run reads what the uninterrupted one read. Every worker builds the same global batches; replica
   ``k`` of the ``R`` replicas in the cluster (worker ``w``, local device ``l``: ``k = w * L + l``) keeps rows
   ``[k * B / R, (k + 1) * B / R)`` of each, the split ``MirroredStrategy`` makes on one machine;
@@ -36,7 +36,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .checkpointing import DataStream
+from .callbacks import DataStream
 
 __all__ = ["fit_distributed", "needs_own_loop", "is_chief", "is_chief_task", "worker_index", "worker_output_dir",
            "MultiWorkerBackup"]
