@@ -128,6 +128,13 @@ class Discriminator(nn.Module):
         return self.linear1(h)
 
 
+def optimizer_step(optimizer, loss):
+    """``zero_grad``, ``backward``, ``step``: one update of ``optimizer``'s parameters on ``loss``."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+
+
 def sngan_iteration(g, d, g_opt, d_opt, data, device):
     """One generator iteration: N_CRITIC hinge critic updates (a real batch and a fresh z each), then one
     generator update."""
@@ -135,14 +142,8 @@ def sngan_iteration(g, d, g_opt, d_opt, data, device):
     for step in range(N_CRITIC):
         real = data[step]
         fake = g(torch.randn(batch, SNGAN_LATENT, device=device))
-        d_loss = F.relu(1.0 - d(real)).mean() + F.relu(1.0 + d(fake.detach())).mean()
-        d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        d_opt.step()
-    g_loss = -d(g(torch.randn(batch, SNGAN_LATENT, device=device))).mean()
-    g_opt.zero_grad(set_to_none=True)
-    g_loss.backward()
-    g_opt.step()
+        optimizer_step(d_opt, F.relu(1.0 - d(real)).mean() + F.relu(1.0 + d(fake.detach())).mean())
+    optimizer_step(g_opt, -d(g(torch.randn(batch, SNGAN_LATENT, device=device))).mean())
 
 
 # --- WGAN-GP on the shared reference nets ---------------------------------------------------------------
@@ -164,14 +165,8 @@ def wgangp_iteration(g, d, g_opt, d_opt, data, device, latent=128, weight=10.0):
         mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
         grad, = torch.autograd.grad(d(mix).sum(), mix, create_graph=True)
         gp = ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean()
-        d_loss = d(fake).mean() - d(real).mean() + weight * gp
-        d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        d_opt.step()
-    g_loss = -d(g(torch.randn(BATCH, latent, device=device))).mean()
-    g_opt.zero_grad(set_to_none=True)
-    g_loss.backward()
-    g_opt.step()
+        optimizer_step(d_opt, d(fake).mean() - d(real).mean() + weight * gp)
+    optimizer_step(g_opt, -d(g(torch.randn(BATCH, latent, device=device))).mean())
 
 
 def build(workload, device, batch=BATCH):
