@@ -112,10 +112,10 @@ def test_every_critic_layer_has_spectral_norm_one(critic_kind):
         assert _largest_singular_value(layer) == pytest.approx(1.0, abs=1e-3), layer.name
 
 
-@pytest.mark.parametrize("jit", [False, True])
-def test_training_steps(jit, toy_points):
+def test_training_steps_under_xla(toy_points):
+    # (without XLA, SNGAN's default setting trains as tests/test_contract.py checks for every catalogue entry)
     model = SNGAN(tiny_generator(), _sn_mlp_critic(), n_critic=1, seed=1)
-    model.compile(jit_compile=jit)
+    model.compile(jit_compile=True)
     before = [w.numpy().copy() for w in model.trainable_weights]
     history = model.fit(toy_points, batch_size=16, steps_per_epoch=2, verbose=0).history
     assert all(np.isfinite(v[-1]) for v in history.values())
