@@ -104,6 +104,16 @@ def test_unlabelled_data_and_numpy_arrays_are_clear_errors_for_a_conditional_mod
         model.fit(images, verbose=0)
 
 
+def test_dataset_labels_out_of_range_stop_fit_with_the_classes_named():
+    model = tfgan_zoo.GAN(nets.mlp_generator(2, num_classes=3), nets.mlp_discriminator(num_classes=3), conditioning=3,
+                          ema_decay=0.9)  # the EMA copy of a conditional generator is a conditional generator too
+    model.compile()
+    points, labels = np.zeros((16, 2), "float32"), np.array([0, 1, 2, 5] * 4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"class ids in 0\.\.2 \(num_classes=3\)"):
+        model.fit(tf.data.Dataset.from_tensor_slices((points, labels)).batch(8), verbose=0)
+    assert model.generate(3, labels=1).shape == (3, 2)
+
+
 def test_fake_labels_follow_the_class_frequencies():
     seed = keras.random.SeedGenerator(0)
     uniform = np.asarray(conditioning.Conditioning(4).sample_labels([8000], seed))
