@@ -11,7 +11,10 @@ update, then the optional generator EMA. Variants change it through small hooks:
 * ``fuse_critic_passes`` — whether real and fake images go through the critic as one concatenated batch
   (see :func:`critic_is_batch_independent`);
 * ``figure_names`` — extra scalars the variant reports; each gets a ``keras.metrics.Mean`` tracker, so it
-  appears in the progress bar and in ``History``.
+  appears in the progress bar and in ``History``;
+* ``conditioning`` — class labels through the loop (:mod:`tfgan_zoo.conditioning`): the hooks above then take
+  the images' class ids as ``labels`` / ``real_labels`` / ``fake_labels`` keywords (None, and not passed, for an
+  unconditional model).
 
 Feeding the critic: ``fit`` regroups the user's dataset of ``batch``-sized batches into elements of shape
 ``[batch, n_critic, ...]`` (see :func:`group_critic_batches`), so each of the ``n_critic`` critic updates of
@@ -278,6 +281,11 @@ class GAN(keras.Model):
         :class:`tfgan_zoo.augment.ADA`. Real and generated images are augmented before every critic call
         (:meth:`critic`), generator updates and penalties included; see ``DiffAugment`` for which inputs the
         penalties see. Images only.
+      conditioning: class conditioning (:mod:`tfgan_zoo.conditioning`): None (default, unconditional), the number of
+        classes, a dict of :class:`tfgan_zoo.conditioning.Conditioning` arguments or a ``Conditioning``. The
+        generator then takes ``[z, labels]``, the critic ``[images, labels]`` (``head="projection"``) or images with
+        ``1 + num_classes`` outputs (``head="auxiliary"``, ACGAN); ``fit`` reads ``(images, labels)`` batches and
+        ``generate`` takes ``labels=``.
 
     The networks may be functional or subclassed ``keras.Model``s; a subclassed generator needs ``latent_dim``,
     and both are built here (called once on zeros) when they have no static shapes.
