@@ -486,7 +486,7 @@ def _score(model, args):
     if "real_baseline" in scores:  # digits: the score card, read against real digits on the same protocol
         from .metrics.score_card import PROTOCOL, format_score_card
 
-        print(f"Score card: {PROTOCOL['num_samples']} generated digits (seed {PROTOCOL['seed']}) and 2,500 real "
+        print(f"Score card: {PROTOCOL['num_samples']:,} generated digits (seed {PROTOCOL['seed']}) and 2,500 real "
               "ones, each against 2,500 other real digits, judged by the shipped classifier:")
         print(format_score_card(scores, scores["real_baseline"]))
     return {"scores": scores}
