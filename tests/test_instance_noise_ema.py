@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfgan_zoo.models.ema import GeneratorEMA
 from tfgan_zoo.models.gan import GAN
 from tfgan_zoo.callbacks import InstanceNoiseSchedule, instance_noise_stddev
 from conftest import tiny_discriminator, tiny_generator
@@ -117,6 +118,26 @@ def test_ema_without_warm_up_starts_from_the_initial_weights(toy_points):
     model.fit(toy_points, batch_size=16, steps_per_epoch=1, verbose=0)
     for w0, w1, ema in zip(initial, model.generator.weights, model.ema_generator.weights):
         np.testing.assert_allclose(ema.numpy(), 0.9 * w0 + 0.1 * w1.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_the_ema_object_copies_until_start_then_averages_and_keeps_buffers_copied():
+    """decay 0.5, start 1: after step 1 the shadow is the generator (w0 + 1); after step 2 it is
+    0.5 (w0 + 1) + 0.5 (w0 + 3) = w0 + 2; batch-norm statistics are copied at every step."""
+    generator = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.BatchNormalization()])
+    ema = GeneratorEMA(generator, 0.5, start=1)
+    model = GAN(tiny_generator(), tiny_discriminator(), ema_decay=0.5, ema_start=1, seed=0)
+    assert model.ema.get_config() == {"ema_decay": 0.5, "ema_start": 1} and model.ema_generator is model.ema.shadow
+    w0 = [w.numpy().copy() for w in generator.trainable_weights]
+    for shift, step, expected in ((1.0, 1, 1.0), (2.0, 2, 2.0)):
+        for w in generator.weights:
+            w.assign(w + shift)
+        ema.update(tf.constant(step))
+        for shadow, start in zip(ema.shadow.trainable_weights, w0):
+            np.testing.assert_allclose(shadow.numpy(), start + expected, rtol=1e-6)
+        for shadow, weight in zip(ema.shadow.non_trainable_weights, generator.non_trainable_weights):
+            np.testing.assert_array_equal(shadow.numpy(), weight.numpy())
+    with pytest.raises(ValueError, match=r"ema_decay=1\.0 must be in \[0, 1\)"):
+        GeneratorEMA(generator, 1.0)
 
 
 # --- TTUR ---------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .. import penalties as penalties_lib
 from ..callbacks import DataStream
 from ..checks import check_non_negative_number, check_positive_int
 from ..inspection import critic_is_batch_independent
+from .ema import GeneratorEMA
 
 __all__ = ["GAN", "GANOptimizers", "critic_is_batch_independent", "group_critic_batches", "pack_samples"]
 
@@ -263,8 +264,9 @@ class GAN(keras.Model):
         axis and must accept ``m`` times the channels.
       instance_noise: initial standard deviation of Gaussian instance noise added to every critic input
         (None disables it; anneal with :class:`tfgan_zoo.callbacks.InstanceNoiseSchedule`).
-      ema_decay: if set, keep an exponential moving average of the generator weights with this decay;
-        ``generate`` and ``export_generator`` then use it.
+      ema_decay: if set, keep an exponential moving average of the generator weights with this decay
+        (:class:`tfgan_zoo.models.ema.GeneratorEMA`, ``model.ema``); ``generate`` and ``export_generator`` then
+        use its shadow generator (``model.ema_generator``).
       ema_start: generator steps before averaging starts (the EMA copies the weights until then).
       seed: integer seed of the model's ``keras.random.SeedGenerator``.
       fuse_critic_passes: ``"auto"`` (default), True or False. When fused, the critic sees the real and the
@@ -346,14 +348,11 @@ class GAN(keras.Model):
         self.instance_noise_stddev = self.add_weight(
             shape=(), initializer=keras.initializers.Constant(self.instance_noise_initial or 0.0),
             trainable=False, name="instance_noise_stddev")
-        if ema_decay is not None and not (0.0 <= float(ema_decay) < 1.0):
-            raise ValueError(f"ema_decay={ema_decay!r} must be in [0, 1), e.g. 0.999; None disables the EMA.")
-        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.ema = None if ema_decay is None else GeneratorEMA(generator, ema_decay, ema_start)
+        # the shadow generator is tracked under this name, as saved models and checkpoints know it
+        self.ema_generator = None if self.ema is None else self.ema.shadow
+        self.ema_decay = None if self.ema is None else self.ema.decay
         self.ema_start = int(ema_start)
-        self.ema_generator = None
-        if self.ema_decay is not None:
-            self.ema_generator = keras.models.clone_model(generator)
-            self.ema_generator.set_weights(generator.get_weights())
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         if fuse_critic_passes not in ("auto", True, False):
@@ -732,14 +731,10 @@ class GAN(keras.Model):
         return figures
 
     def update_ema(self):
-        """``w_ema <- decay * w_ema + (1 - decay) * w`` (a copy before ``ema_start``); buffers are copied."""
-        if self.ema_generator is None:
-            return
-        decay = tf.where(self.generator_steps > self.ema_start, self.ema_decay, 0.0)
-        for ema_weight, weight in zip(self.ema_generator.trainable_weights, self.generator.trainable_weights):
-            ema_weight.assign(decay * ema_weight + (1.0 - decay) * weight)
-        for ema_weight, weight in zip(self.ema_generator.non_trainable_weights, self.generator.non_trainable_weights):
-            ema_weight.assign(weight)
+        """Averages the generator into the EMA's shadow after a generator step (:meth:`GeneratorEMA.update`; a
+        ``train_step`` override calls it after its generator update)."""
+        if self.ema is not None:
+            self.ema.update(self.generator_steps)
 
     @property
     def groups_critic_batches(self):
@@ -904,7 +899,7 @@ class GAN(keras.Model):
     @property
     def sampling_generator(self):
         """The generator used for samples, evaluation and export: the EMA copy when enabled."""
-        return self.ema_generator if self.ema_generator is not None else self.generator
+        return self.ema.shadow if self.ema is not None else self.generator
 
     def call(self, latent, training=False):
         return self.sampling_generator(latent, training=training)
