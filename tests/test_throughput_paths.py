@@ -107,7 +107,27 @@ def _record_critic_batches(model):
     return sizes
 
 
-def test_fused_update_runs_one_critic_pass_for_real_and_fake():
+@pytest.fixture
+def on_accelerator(monkeypatch):
+    """``fuse_critic_passes="auto"`` decides as on a GPU (it fuses there only: tfgan_zoo.precision)."""
+    from tfgan_zoo import precision
+
+    monkeypatch.setattr(precision, "accelerator_kind", lambda: "gpu")
+
+
+def test_auto_fuses_on_accelerators_and_not_on_cpus(monkeypatch):
+    from tfgan_zoo import precision
+
+    for kind, fused in (("cpu", False), ("gpu", True), ("tpu", True)):
+        monkeypatch.setattr(precision, "accelerator_kind", lambda: kind)
+        model = tfgan_zoo.WGANGP(tiny_generator(), tiny_discriminator(), seed=0)
+        assert model.fuse_critic_passes == "auto" and model.fuses_critic_passes is fused
+        sizes = _record_critic_batches(model)
+        model.discriminator_objective(tf.zeros((8, 2)), tf.ones((8, 2)))
+        assert sizes == ([16, 8] if fused else [8, 8, 8])  # (real and fake), then the penalty's interpolates
+
+
+def test_fused_update_runs_one_critic_pass_for_real_and_fake(on_accelerator):
     model = tfgan_zoo.WGANGP(tiny_generator(), tiny_discriminator(), seed=0)
     assert model.fuse_critic_passes == "auto" and model.fuses_critic_passes
     sizes = _record_critic_batches(model)
@@ -121,7 +141,7 @@ def _bn_critic():
                              keras.layers.LeakyReLU(0.2), keras.layers.Dense(1)])
 
 
-def test_batch_norm_critic_is_not_fused_and_sees_real_and_fake_apart():
+def test_batch_norm_critic_is_not_fused_and_sees_real_and_fake_apart(on_accelerator):
     model = tfgan_zoo.GAN(tiny_generator(), _bn_critic(), seed=0)
     assert not model.fuses_critic_passes
     sizes = _record_critic_batches(model)
@@ -165,13 +185,13 @@ def test_batch_independence_check(layer, independent):
 
 @pytest.mark.parametrize("wrap", [lambda d: keras.layers.SpectralNormalization(d), lambda d: SpectralNormalization(d)],
                          ids=["keras", "tfgan_zoo"])
-def test_spectral_normalisation_is_not_fused(wrap):
+def test_spectral_normalisation_is_not_fused(wrap, on_accelerator):
     # one power-iteration step per call: one call for real and fake would change the u updates
     critic = keras.Sequential([keras.Input((2,)), wrap(keras.layers.Dense(8)), keras.layers.Dense(1)])
     assert not tfgan_zoo.GAN(tiny_generator(), critic).fuses_critic_passes
 
 
-def test_variant_with_its_own_critic_is_not_fused_and_option_round_trips():
+def test_variant_with_its_own_critic_is_not_fused_and_option_round_trips(on_accelerator):
     class NoisyCritic(tfgan_zoo.GAN):
         def critic(self, images, training=True):
             return super().critic(images - tf.reduce_mean(images, axis=0), training)
@@ -238,4 +258,4 @@ def test_metrics_json_records_the_numeric_path(tmp_path, monkeypatch):
                      *sets]) == 0
     path = json.loads((out / "metrics.json").read_text())["numeric_path"]
     assert {k: path[k] for k in ("policy", "jit_compile", "fused_critic_passes", "steps_per_execution")} == {
-        "policy": "float32", "jit_compile": False, "fused_critic_passes": True, "steps_per_execution": 2}
+        "policy": "float32", "jit_compile": False, "fused_critic_passes": False, "steps_per_execution": 2}  # a CPU

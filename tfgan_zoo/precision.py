@@ -8,11 +8,14 @@ The choices follow ``benchmarks/throughput.py`` (README, "Throughput"):
 * a CPU with native bfloat16 arithmetic (``avx512_bf16`` or AMX, read from ``/proc/cpuinfo``) gets
   ``mixed_bfloat16``, any other CPU ``float32`` (bfloat16 is emulated there, many times slower); on a CPU XLA
   stays what the recipe says (each recipe family sets ``jit_compile`` from its own measurement: on for the toy
-  MLPs and the 28 px nets, off elsewhere).
+  MLPs and the 28 px nets, off elsewhere);
+* the real and fake critic passes are fused into one (``GAN(fuse_critic_passes="auto")``) on accelerators only:
+  on this project's CPUs the unfused critic was as fast or faster (see :func:`critic_fusion_pays`).
 """
 from __future__ import annotations
 
-__all__ = ["cpu_flags", "has_native_bfloat16", "accelerator_kind", "auto_policy", "auto_jit", "POLICIES"]
+__all__ = ["cpu_flags", "has_native_bfloat16", "accelerator_kind", "auto_policy", "auto_jit", "critic_fusion_pays",
+           "POLICIES"]
 
 POLICIES = ("float32", "mixed_bfloat16", "mixed_float16")
 _NATIVE_BFLOAT16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
@@ -62,3 +65,17 @@ def auto_jit(recipe_jit: bool, kind=None) -> bool:
     """XLA for the step: on for accelerators, the recipe's ``jit_compile`` on a CPU."""
     kind = accelerator_kind() if kind is None else kind
     return True if kind in ("gpu", "tpu") else bool(recipe_jit)
+
+
+def critic_fusion_pays(kind=None) -> bool:
+    """Whether one critic pass over real and fake images together beats two passes, on ``kind`` of device
+    (:func:`accelerator_kind` when None): what ``GAN(fuse_critic_passes="auto")`` follows.
+
+    On a GPU or TPU a layer's kernel launch and its weight reads are paid once for both batches (not measured in
+    this project yet: ``benchmarks/throughput.py --fusion-probe`` does on a lent accelerator). On a CPU the
+    arithmetic is the same and the fused pass only adds the concatenation: ``benchmarks/throughput.py`` measured
+    the unfused WGAN-GP critic (batch 64) 1.31x faster without XLA and equal with XLA, and the toy MLPs
+    (batch 512) equal either way, so a CPU runs unfused.
+    """
+    kind = accelerator_kind() if kind is None else kind
+    return kind in ("gpu", "tpu")
