@@ -251,7 +251,7 @@ def _recipe_optimizer(spec, schedule, total_updates):
     ``steps_per_execution`` and XLA, and saved with the optimizer)."""
     import keras
 
-    from .training_callbacks import linear_decay
+    from .callbacks import linear_decay
 
     config = dict(spec["config"])
     if schedule == "linear_decay":
@@ -307,7 +307,7 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
     import tensorflow as tf
 
     from . import data as data_lib
-    from .training_callbacks import InstanceNoiseSchedule
+    from .callbacks import InstanceNoiseSchedule
 
     if isinstance(data, str):  # the registry's training size (the 8x8 digits at 28) unless image_size is given
         data_options = {**data_lib.training_options(data), **(data_options or {})}
