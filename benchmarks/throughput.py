@@ -31,7 +31,20 @@ float32 matmul timed in the same run (once per round, median).
 ResNet 32x32x1) in one process (``--sweep-policies``, XLA off, ``--sweep-iters`` iterations after one warm-up),
 and records whether the variant fuses its critic passes.
 
-Writes ``benchmarks/results/throughput.json``, ``throughput.md`` and ``throughput.png``.
+Two more workloads (``--workloads wgangp,sngan,toy``, all by default):
+
+* ``sngan``: SNGAN ResNet-32 on 32x32x3 synthetic images (generator 256 channels, critic 128 with spectral
+  normalisation, hinge loss, batch ``--sngan-batch`` (64 is the workload), n_critic 5), ours against the PyTorch
+  reference of ``torch_references.py`` (StudioGAN-style modules; eager, plus ``torch.compile`` on CUDA);
+* ``toy``: the toy recipe's standard GAN (3x128 MLPs, batch 512) on pre-batched points, milliseconds per step
+  with ``steps_per_execution`` 1 and 50, XLA off and on, fused and unfused critic.
+
+On a GPU the same command times ``mixed_float16`` (loss scaling) as the mixed policy, runs the XLA rows in every
+round, and adds PyTorch eager and ``torch.compile`` rows on CUDA; without torch the PyTorch rows are left out.
+``--fusion-probe`` times the critic path that ``fuse_critic_passes="auto"`` does not take on the device.
+
+Writes ``throughput.json``, ``throughput.md`` and ``throughput.png`` into ``--results`` (default
+``benchmarks/results/``).
 """
 from __future__ import annotations
 
@@ -347,7 +360,7 @@ def summarise_workloads(samples, kinds):
     if toy:
         out["toy_ms_per_step"] = {k: 1000 / v for k, v in toy.items()}
         out["toy_spe50_speedup_over_spe1"] = {
-            k[:-len("_spe1")]: toy[k + "0"] / v for k, v in toy.items() if k.endswith("_spe1") and k + "0" in toy}
+            k[:-len("_spe1")]: toy[k[:-1] + "50"] / v for k, v in toy.items() if k.endswith("_spe1") and k[:-1] + "50" in toy}
         fastest = max(toy, key=toy.get)
         out["toy_fastest"], out["toy_fastest_ms_per_step"] = fastest, 1000 / toy[fastest]
     return out
