@@ -163,9 +163,14 @@ RECIPES = {
         "sngan": {"model": {"setting": "cnn"}, "notes": "the paper's standard-CNN setting for DCGAN nets"},
         "cgan": {"model": {"setting": "cnn"},
                  "notes": "SNGAN's standard-CNN setting, as the 28px sngan recipe; the DCGAN-28 nets with conditional "
-                          "batch norm and a projection head on the flattened critic features (untuned)"},
-        "acgan": {"notes": "the family's DCGAN-28 nets, the critic ending in 1 + 10 outputs; the paper's Adam "
-                           "(2e-4, 0.5) (untuned)"},
+                          "batch norm and a projection head on the flattened critic features. One run on the 5,000 "
+                          "digits (seed 0): 97 % of the digits classified as requested by the shipped classifier, 92 % "
+                          "by the independent judge (classifier FID 5.5)"},
+        "acgan": {"networks": {"discriminator": {"spectral_normalization": True}},
+                  "notes": "the family's DCGAN-28 nets, the critic ending in 1 + 10 outputs, with spectral norm; the "
+                           "paper's Adam (2e-4, 0.5). One run each on the 5,000 digits (seed 0, 6,000 steps): with "
+                           "spectral norm 84 % of the digits classified as requested by the shipped classifier, 93 % "
+                           "by the independent judge (classifier FID 33); without it 46 % and 53 % (FID 73)"},
     },
     "32px": {
         "sngan": {"model": {"setting": "resnet"}, "lr_schedule": "linear_decay",
