@@ -86,9 +86,9 @@ def class_conditional_accuracy(generator, per_class=100, seed=0, classifier=None
     images = generator.generate(len(labels), seed=seed, labels=labels)
     if classifier is None:
         from .features import mnist_classifier
-        from .score_card import _digits_28
+        from .score_card import as_28px_grey_digits
 
-        classifier, images = mnist_classifier(), _digits_28(images)
+        classifier, images = mnist_classifier(), as_28px_grey_digits(images)
     result = class_agreement(_probabilities(classifier, images), labels, confident_probability)
     return {**result, "per_class": per_class, "num_classes": num_classes}
 

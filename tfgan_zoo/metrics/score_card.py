@@ -18,7 +18,8 @@ import functools
 
 import numpy as np
 
-__all__ = ["PROTOCOL", "real_halves", "digit_judgement", "score_card", "real_baseline", "format_score_card"]
+__all__ = ["PROTOCOL", "real_halves", "as_28px_grey_digits", "digit_judgement", "score_card", "real_baseline",
+           "format_score_card"]
 
 PROTOCOL = {"num_samples": 2500, "seed": 1234, "split_seed": 0, "confident_probability": 0.9,
             "present_fraction": 0.01, "metrics": ("fid", "kid", "is", "precision_recall"), "pr_k": 3}
@@ -67,7 +68,10 @@ def _judges():
     return evaluator, mnist_classifier()
 
 
-def _digits_28(images):
+def as_28px_grey_digits(images):
+    """``images`` ``[n, h, w, 1 or 3]`` as the MNIST classifier reads them: float32 ``[n, 28, 28, 1]``, colour
+    averaged to grey and other sizes resized (antialiased) to 28×28; values are left as they are ([-1, 1]).
+    Raises ValueError naming the shape when ``images`` is not a batch of 1- or 3-channel images."""
     images = np.asarray(images, dtype=np.float32)
     if images.ndim != 4 or images.shape[-1] not in (1, 3):
         raise ValueError(f"the score card scores images [n, height, width, 1 or 3]; got shape {images.shape}.")
@@ -93,7 +97,7 @@ def score_card(samples):
     """
     if hasattr(samples, "generate"):
         samples = samples.generate(PROTOCOL["num_samples"], seed=PROTOCOL["seed"])
-    images = _digits_28(samples)
+    images = as_28px_grey_digits(samples)
     evaluator, classifier = _judges()
     card = {k: v for k, v in evaluator.score(images).items() if k not in ("num_real", "extractor")}
     card.update(digit_judgement(classifier.predict(images, batch_size=500, verbose=0)))
