@@ -90,9 +90,12 @@ def run_label(variant: str, overrides=None) -> str:
 
 
 def recipe_id(recipe: dict) -> str:
-    """A short fingerprint of a resolved recipe (its ``notes`` left out): runs of a recipe that has changed since
-    are kept, but no longer stand for the recipe's row."""
+    """A short fingerprint of what a resolved recipe trains (:func:`tfgan_zoo.recipes.training_view`: no notes,
+    no later field at its 'as before' value): runs of a recipe that has changed since are kept, but no longer stand
+    for the recipe's row."""
     import hashlib
 
-    text = json.dumps({k: v for k, v in recipe.items() if k != "notes"}, sort_keys=True)
+    from tfgan_zoo.recipes import training_view
+
+    text = json.dumps(training_view(recipe), sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()[:8]
