@@ -27,6 +27,8 @@ import time
 
 import numpy as np
 
+from _common import machine_record
+
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
 
 
@@ -184,8 +186,7 @@ def main(argv=None):
             report = json.load(f)
         if "python" in report.get("machine", {}):  # a full run's machine block: key it by its sections
             report["machine"] = {"memory,mnist,speed": report["machine"]}
-    machine = {"python": platform.python_version(), "processor": platform.processor() or platform.machine(),
-               "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    machine = {**machine_record(), "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count()}
     if "speed" in sections:
         report["speed"] = speed(args.samples, args.dim, args.repeats)
         print(json.dumps(report["speed"]["median_seconds"]), "speedup", report["speed"]["speedup_distance"],

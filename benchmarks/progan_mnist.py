@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -35,6 +34,7 @@ import tensorflow as tf  # noqa: E402
 from tfgan_zoo import callbacks, data  # noqa: E402
 from tfgan_zoo.models.progan import ProGAN, ProgressiveDiscriminator, ProgressiveGenerator  # noqa: E402
 from tfgan_zoo.visualization import save_image_grid  # noqa: E402
+from _common import machine_record  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 BATCH_SIZE = 16  # the paper's minibatch up to 128 px
@@ -143,9 +143,8 @@ def main(argv=None):
         "wall_minutes": round(train_wall / 60, 2),
         "cpu_minutes": round(train_cpu / 60, 2),
         "final_epoch_figures": {k: float(v[-1]) for k, v in history.history.items()},
-        "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(),
-                    "load_average_at_end": list(os.getloadavg()), "tensorflow": tf.__version__,
-                    "keras": keras.__version__},
+        "machine": {**machine_record(), "cpu_count": os.cpu_count(), "load_average_at_end": list(os.getloadavg()),
+                    "tensorflow": tf.__version__, "keras": keras.__version__},
     }
     out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps({k: result[k] for k in ("images_seen", "final_phase_px", "wall_minutes", "cpu_minutes")}))

@@ -27,13 +27,11 @@ import argparse
 import json
 import os
 import pathlib
-import platform
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfgan_zoo import data, nets  # noqa: E402
@@ -41,6 +39,8 @@ from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
 from tfgan_zoo.models.gan import GAN  # noqa: E402
 from tfgan_zoo.models.realness import RealnessGAN  # noqa: E402
 from tfgan_zoo.models.wgan import WGANGP  # noqa: E402
+from tfgan_zoo.visualization import draw_toy_samples  # noqa: E402
+from _common import machine_description, mean_and_std  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 MIXTURES = data.toy_mixture_names()
@@ -90,9 +90,7 @@ def summarise(runs):
     for (mixture, method), group in summary.items():
         row = {"mixture": mixture, "method": method, "seeds": len(group), "num_modes": group[0]["num_modes"]}
         for key in ("modes_captured", "high_quality_fraction", "reverse_kl", "train_seconds"):
-            values = np.array([r[key] for r in group], dtype=np.float64)
-            row[key] = {"mean": float(np.nanmean(values)) if np.isfinite(values).any() else float("nan"),
-                        "std": float(np.nanstd(values)) if np.isfinite(values).any() else float("nan")}
+            row[key] = mean_and_std(r[key] for r in group)
         table.append(row)
     return table
 
@@ -124,23 +122,13 @@ def plot(samples, runs, methods, path):
                              squeeze=False)
     scores = {(r["mixture"], r["method"]): r for r in runs if r["seed"] == min(x["seed"] for x in runs)}
     for i, mixture in enumerate(mixtures):
-        centres, _ = data.toy_modes(mixture)
-        limit = 1.5 * np.abs(centres).max()
         for j, method in enumerate(methods):
-            ax = axes[i, j]
-            points = samples[(mixture, method)]
-            ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4, color="tab:blue")
-            ax.scatter(centres[:, 0], centres[:, 1], s=25, marker="x", color="tab:red")
-            ax.set_xlim(-limit, limit)
-            ax.set_ylim(-limit, limit)
-            ax.set_aspect("equal")
-            ax.set_xticks([])
-            ax.set_yticks([])
             run = scores[(mixture, method)]
-            ax.set_title(f"{method}\n{run['modes_captured']}/{run['num_modes']} modes, "
-                         f"HQ {100 * run['high_quality_fraction']:.0f}%", fontsize=9)
+            draw_toy_samples(axes[i, j], samples[(mixture, method)], mixture, fontsize=9,
+                             title=f"{method}\n{run['modes_captured']}/{run['num_modes']} modes, "
+                             f"HQ {100 * run['high_quality_fraction']:.0f}%")
         axes[i, 0].set_ylabel(mixture)
-    fig.suptitle("Generated samples (blue) and mode centres (red), first seed")
+    fig.suptitle("Generated samples (blue) over the real mixture (grey) and its mode centres (red), first seed")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -162,7 +150,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     settings = {"steps": args.steps, "seeds": args.seeds, "batch_size": args.batch_size, "mixtures": args.mixtures,
                 "methods": args.models, "eval_samples": EVAL_SAMPLES, "realness_outcomes": TOY_OUTCOMES,
-                "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores", "tensorflow": tf.__version__,
+                "machine": machine_description(), "tensorflow": tf.__version__,
                 "keras": keras.__version__}
     runs, samples = [], {}
     for mixture in args.mixtures:

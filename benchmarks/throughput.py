@@ -52,7 +52,6 @@ import argparse
 import importlib.util
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -414,34 +413,20 @@ def _onednn_state():
 
 
 def machine():
+    """:func:`_common.machine_record` (CPU, cores, vector flags, platform, load) plus what this benchmark depends
+    on: torch's version, the oneDNN state, the GPUs and TensorFlow's version."""
     import tensorflow as tf
 
-    cpu = "unknown"
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    flags = ""
-    try:
-        text = open("/proc/cpuinfo").read()
-        flags = ", ".join(f"{f} {'yes' if f' {f}' in text else 'no'}"
-                          for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16"))
-    except OSError:
-        pass
+    from _common import machine_record
+
     torch_version = "absent"
     if importlib.util.find_spec("torch") is not None:
         from importlib.metadata import version
 
         torch_version = version("torch")
     gpus = tf.config.list_physical_devices("GPU")
-    return {"cpu": cpu, "cores": os.cpu_count(), "lscpu_flags": flags, "torch": torch_version,
-            "onednn": _onednn_state(),
-            "gpus": [g.name for g in gpus], "platform": platform.platform(),
-            "python": platform.python_version(), "tensorflow": tf.__version__,
-            "load_average_at_start": os.getloadavg()}
+    return {**machine_record(), "torch": torch_version, "onednn": _onednn_state(), "gpus": [g.name for g in gpus],
+            "tensorflow": tf.__version__}
 
 
 def summarise(samples, matmul, flops, policy):

@@ -34,25 +34,19 @@ with its scores re-measured from the reloaded SavedModel under :data:`tfgan_zoo.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import math
 import os
 import pathlib
 import tempfile
-import time
-import traceback
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-from tfgan_zoo import data, pretrained, recipes, zoo  # noqa: E402
+from tfgan_zoo import data, pretrained, recipes  # noqa: E402
 from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
-from tfgan_zoo.visualization import compact_png  # noqa: E402
-from _common import load_results, machine_description, merge_results, mean_and_std, recipe_id, run_label  # noqa: E402,F401
+from tfgan_zoo.visualization import compact_png, draw_toy_samples  # noqa: E402
+from _common import RecipeBenchmark, build_recipe_run, mean_and_std, recipe_id, train_recipe_run  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 MIXTURES = data.toy_mixture_names()
@@ -60,7 +54,6 @@ EVAL_SAMPLES = pretrained.TOY_PROTOCOL["num_samples"]  # VEEGAN / PacGAN score 2
 EVAL_SEED = pretrained.TOY_PROTOCOL["seed"]
 # The bar every toy recipe is tuned to reach, mean over seeds: (modes at least, high-quality fraction at least).
 TARGETS = pretrained.TOY_BAR
-SHIP_SEED = 0
 
 # Published numbers (PacGAN, Lin et al. 2018): (label, mixture, modes, high-quality fraction).
 PUBLISHED = [
@@ -71,28 +64,21 @@ PUBLISHED = [
 
 def toy_variants():
     """The variants with a ``toy`` recipe (every variant but the image-only ones), in catalogue order."""
-    return [name for name, families in recipes.available_recipes().items() if "toy" in families]
+    return BENCHMARK.variants()
 
 
 def build_run(variant, mixture, seed, overrides=None):
     """The run of ``variant``'s toy recipe on ``mixture`` (:func:`tfgan_zoo.zoo.build_run`), as the CLI builds it."""
-    keras.backend.clear_session()
-    return zoo.build_run(variant, mixture, overrides, seed=seed)
+    return build_recipe_run(variant, mixture, seed, overrides)
 
 
 def train_and_score(variant, mixture, seed, overrides=None):
-    """Trains one recipe run and scores :data:`EVAL_SAMPLES` of its points; returns (record, samples, model)."""
-    run = build_run(variant, mixture, seed, overrides)
-    wall, cpu = time.perf_counter(), time.process_time()
-    run.fit(verbose=0)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    """Trains one recipe run (:func:`_common.train_recipe_run`) and scores :data:`EVAL_SAMPLES` of its points;
+    returns (record, samples, model)."""
+    run, _, record = train_recipe_run(variant, mixture, seed, overrides)
     samples = run.model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
-    steps = int(run.model.generator_steps.numpy())
-    record = {"variant": variant, "label": run_label(variant, overrides), "mixture": mixture, "seed": seed,
-              "overrides": overrides or {}, "recipe": run.recipe, "recipe_id": recipe_id(run.recipe),
-              "generator_steps": steps,
-              "train_wall_seconds": wall, "train_cpu_seconds": cpu, "generator_steps_per_second": steps / wall,
-              "n_critic": run.model.n_critic, **toy_mode_metrics(samples, mixture)}
+    record.update(mixture=mixture, generator_steps_per_second=record["generator_steps"] / record["train_wall_seconds"],
+                  **toy_mode_metrics(samples, mixture))
     return record, samples, run.model
 
 
@@ -210,26 +196,16 @@ def plot(samples, runs, path, current_ids=None):
     for index, label in enumerate(labels):
         for j, mixture in enumerate(MIXTURES):
             run = first.get((label, mixture))
-            key = _sample_key(run) if run else None
+            key = BENCHMARK.sample_key(run) if run else None
             if key is None or key not in samples:
                 continue
             ax = axes[index // columns, (index % columns) * len(MIXTURES) + j]
             ax.axis("on")
-            centres, _ = data.toy_modes(mixture)
-            limit = 1.6 * np.abs(centres).max()
-            points, real = samples[key], data.toy_points(mixture, EVAL_SAMPLES, rng=0)
-            ax.scatter(real[:, 0], real[:, 1], s=1, alpha=0.25, color="0.6", rasterized=True)
-            ax.scatter(points[:, 0], points[:, 1], s=1, alpha=0.3, color="tab:blue", rasterized=True)
-            ax.scatter(centres[:, 0], centres[:, 1], s=12, marker="x", color="tab:red", linewidths=0.8)
-            ax.set_xlim(-limit, limit)
-            ax.set_ylim(-limit, limit)
-            ax.set_aspect("equal")
-            ax.set_xticks([])
-            ax.set_yticks([])
             name, _, options = label.partition(" [")
             options = "\n[" + options.replace(", ", " ") if options else ""
-            ax.set_title(f"{name}{options}\n{mixture}: {run['modes_captured']}/{run['num_modes']}, "
-                         f"HQ {100 * run['high_quality_fraction']:.0f}%", fontsize=6)
+            draw_toy_samples(ax, samples[key], mixture, num_real=EVAL_SAMPLES,
+                             title=f"{name}{options}\n{mixture}: {run['modes_captured']}/{run['num_modes']}, "
+                             f"HQ {100 * run['high_quality_fraction']:.0f}%")
     fig.suptitle("Generated samples (blue, 2,500) over the real mixture (grey) and its mode centres (red), "
                  "first seed", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (2.7 * rows)))
@@ -238,25 +214,11 @@ def plot(samples, runs, path, current_ids=None):
     compact_png(path)
 
 
-def _run_key(record):
-    return json.dumps([record["label"], record["mixture"], record["seed"], record.get("recipe_id")])
-
-
-def _sample_key(run):
-    return f"{run['label']}|{run['recipe_id']}|{run['mixture']}|{run['seed']}"
-
-
-def _write(out, stem, runs, samples, settings):
-    rows = summarise(runs)
-    (out / f"{stem}.json").write_text(json.dumps({"settings": settings, "runs": runs, "summary": rows}, indent=1))
-    (out / f"{stem}.md").write_text(markdown(rows, settings))
-    np.savez_compressed(out / f"{stem}_samples.npz", **samples)
-    plot(samples, runs, out / f"{stem}.png")
-    return rows
-
-
-def _load_samples(path):
-    return dict(np.load(path)) if path.exists() else {}
+def describe(record):
+    """The line printed after a run."""
+    return (f"{record['label']:>28} {record['mixture']:>10} seed {record['seed']}: {record['modes_captured']:2d}/"
+            f"{record['num_modes']} modes, HQ {100 * record['high_quality_fraction']:5.1f}%, "
+            f"{record['train_cpu_seconds']:.0f} CPU s, {record['generator_steps_per_second']:.0f} steps/s")
 
 
 def _finite_or_none(value):
@@ -275,7 +237,7 @@ def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
     ``out_dir/manifest.json`` with the scores of the RELOADED SavedModel under
     :data:`tfgan_zoo.pretrained.TOY_PROTOCOL`. Returns the manifest entry."""
     variant, mixture = record["variant"], record["mixture"]
-    name = pretrained.toy_name(variant, mixture)
+    name = shipped_name(record)
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
         staged = pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
                                            model.latent_distribution)
@@ -292,86 +254,25 @@ def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
         return pretrained.install_generator(staged, name, entry, out_dir)
 
 
+def shipped_name(record):
+    """``<variant>_ring`` or ``<variant>_grid`` (:func:`tfgan_zoo.pretrained.toy_name`)."""
+    return pretrained.toy_name(record["variant"], record["mixture"])
+
+
+BENCHMARK = RecipeBenchmark(
+    stem="toy_coverage", family="toy", description=__doc__.split("\n")[0], results_dir=RESULTS,
+    data=MIXTURES, data_field="mixture", seeds=(0, 1, 2), quick_variants=("gan", "pacgan"), quick_steps=100,
+    set_example="--set steps=20000 --set model.n_critic=2 (repeatable; see `tfgan-zoo recipes`)",
+    settings={"eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED, "targets": TARGETS},
+    train_and_score=train_and_score, summarise=summarise, describe=describe, ship=ship, shipped_name=shipped_name,
+    markdown=lambda rows, results: markdown(rows, results["settings"]),
+    plot=lambda rows, results, path: plot(results["samples"], results["runs"], path))
+SHIP_SEED = BENCHMARK.ship_seed
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--variants", nargs="+", help="zoo variant names (default: every variant with a toy recipe)")
-    parser.add_argument("--mixtures", nargs="+", default=list(MIXTURES), choices=MIXTURES)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override a recipe field for these runs (a labelled tuning row), e.g. --set steps=20000 "
-                        "--set model.n_critic=2 (repeatable; see `tfgan-zoo recipes`)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: gan and pacgan, 1 seed, 100 steps, *_quick")
-    parser.add_argument("--report", action="store_true", help="only rewrite the table and figure from the JSON")
-    parser.add_argument("--merge", type=pathlib.Path, metavar="DIR",
-                        help="add the runs (and samples) of another results folder, then rewrite the report")
-    parser.add_argument("--ship", action="store_true", help=f"ship the seed-{SHIP_SEED} recipe runs (no --set) to "
-                        "tfgan_zoo/pretrained, recorded in its manifest; one already in the JSON is trained again")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="TensorFlow threads of this process (e.g. 1 each for two processes on two cores)")
-    parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    if args.threads is not None:
-        if args.threads < 1:
-            parser.error(f"--threads {args.threads}: must be at least 1.")
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    try:
-        overrides = recipes.parse_overrides(args.overrides)
-        unknown = sorted(set(args.variants or ()) - set(toy_variants()))
-        if unknown:
-            raise recipes.RecipeError(f"--variants {' '.join(unknown)}: no toy recipe; use names from "
-                                      f"{', '.join(toy_variants())}.")
-        for variant in args.variants or toy_variants():  # every override is checked before any training
-            recipes.resolve(variant, "toy", overrides)
-    except (recipes.RecipeError, ValueError) as error:
-        parser.error(str(error))
-    if args.ship and overrides:
-        parser.error("--ship ships recipe rows only; change the recipe in tfgan_zoo/recipes.py instead of --set.")
-    if args.quick:
-        overrides = recipes.merge(overrides, {"steps": 100, "steps_per_epoch": 100})
-        args.seeds, args.variants = args.seeds[:1], args.variants or ["gan", "pacgan"]
-    stem = "toy_coverage_quick" if args.quick else "toy_coverage"
-    args.out.mkdir(parents=True, exist_ok=True)
-    previous = load_results(args.out / f"{stem}.json")
-    runs = previous["runs"]
-    samples = _load_samples(args.out / f"{stem}_samples.npz")
-    settings_out = {**previous.get("settings", {}), "eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED,
-                    "targets": TARGETS, "machine": machine_description(), "tensorflow": tf.__version__,
-                    "keras": keras.__version__}
-    if args.merge:
-        runs, samples = merge_results(runs, samples, args.merge, stem, _run_key, _load_samples)
-    if args.report or args.merge:
-        settings_out["machine"] = previous["settings"].get("machine", "?")  # a report runs nothing here
-        print(markdown(_write(args.out, stem, runs, samples, settings_out), settings_out))
-        return
-    done = {_run_key(r) for r in runs if "error" not in r}
-    for variant in args.variants or toy_variants():
-        for mixture in args.mixtures:
-            for seed in args.seeds:
-                probe = {"label": run_label(variant, overrides), "mixture": mixture, "seed": seed,
-                         "recipe_id": recipe_id(recipes.resolve(variant, "toy", overrides))}
-                shipping = args.ship and seed == SHIP_SEED
-                if _run_key(probe) in done and not shipping:
-                    continue
-                try:
-                    record, points, model = train_and_score(variant, mixture, seed, overrides)
-                except Exception as error:  # noqa: BLE001 - one failing variant must not end a long benchmark
-                    record, points = {**probe, "variant": variant, "error": traceback.format_exc()}, None
-                    print(f"{probe['label']} {mixture} seed {seed}: FAILED {type(error).__name__}: {error}", flush=True)
-                if points is not None:
-                    if shipping:
-                        entry = ship(model, record)
-                        print(f"shipped {pretrained.toy_name(variant, mixture)}: {entry['scores']}", flush=True)
-                    if seed == min(args.seeds):
-                        samples[_sample_key(record)] = points
-                    print(f"{record['label']:>28} {mixture:>10} seed {seed}: {record['modes_captured']:2d}/"
-                          f"{record['num_modes']} modes, HQ {100 * record['high_quality_fraction']:5.1f}%, "
-                          f"{record['train_cpu_seconds']:.0f} CPU s, {record['generator_steps_per_second']:.0f} "
-                          "steps/s", flush=True)
-                if points is not None or _run_key(record) not in done:  # a failed re-run keeps the good record
-                    runs = [r for r in runs if _run_key(r) != _run_key(record)] + [record]
-                _write(args.out, stem, runs, samples, settings_out)  # after every run: resumable, inspectable
-    print(markdown(summarise(runs), settings_out))
+    """The command line (see the module docstring): :meth:`_common.RecipeBenchmark.main`."""
+    return BENCHMARK.main(argv)
 
 
 if __name__ == "__main__":

@@ -34,32 +34,26 @@ trained again for it). Two processes with ``--threads 1`` (and ``--out`` folders
 """
 from __future__ import annotations
 
-import argparse
 import functools
-import json
 import os
 import pathlib
 import sys
 import tempfile
-import time
-import traceback
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfgan_zoo import pretrained, recipes, zoo  # noqa: E402
+from tfgan_zoo import pretrained, recipes  # noqa: E402
 from tfgan_zoo.metrics import score_card  # noqa: E402
-from _common import (load_results, machine_description, mean_and_std, merge_results, recipe_id,  # noqa: E402
-                     run_label)
+from _common import (RecipeBenchmark, build_recipe_run, machine_description, mean_and_std,  # noqa: E402,F401
+                     recipe_id, train_recipe_run)
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 FAMILY = "28px"
 EVAL_SAMPLES = score_card.PROTOCOL["num_samples"]
 EVAL_SEED = score_card.PROTOCOL["seed"]
-SHIP_SEED = 0
 GRID_SAMPLES = 64
 TARGETS = pretrained.MNIST_BAR  # on the means over seeds
 SUMMARY_KEYS = ("generator_steps", "train_cpu_seconds", "fid", "kid", "is", "precision", "recall",
@@ -71,8 +65,7 @@ ORDER = ("gan", "wgangp", "sngan", "sagan", "lsgan", "hinge", "r1", "dragan", "r
 
 def mnist_variants():
     """The variants with a ``28px`` recipe, in :data:`ORDER` (then catalogue order)."""
-    names = [name for name, families in recipes.available_recipes().items() if FAMILY in families]
-    return sorted(names, key=lambda v: (ORDER + tuple(names)).index(v))
+    return BENCHMARK.variants()
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,26 +106,19 @@ def real_baseline():
 def build_run(variant, seed, overrides=None):
     """The run of ``variant``'s 28px recipe on the 5,000 digits (:func:`tfgan_zoo.zoo.build_run`), as the CLI
     builds it."""
-    keras.backend.clear_session()
-    return zoo.build_run(variant, "mnist", overrides, seed=seed)
+    return build_recipe_run(variant, "mnist", seed, overrides)
 
 
 def train_and_score(variant, seed, overrides=None):
-    """Trains one recipe run and judges :data:`EVAL_SAMPLES` of its digits; returns (record, samples, model)."""
-    run = build_run(variant, seed, overrides)
-    wall, cpu = time.perf_counter(), time.process_time()
-    history = run.fit(verbose=0)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    """Trains one recipe run (:func:`_common.train_recipe_run`) and judges :data:`EVAL_SAMPLES` of its digits;
+    returns (record, samples, model). Raises FloatingPointError when a figure of the last epoch is not finite."""
+    run, history, record = train_recipe_run(variant, "mnist", seed, overrides)
     final = {k: float(v[-1]) for k, v in history.history.items()}
     if not all(np.isfinite(v) for v in final.values()):
         raise FloatingPointError(f"non-finite figures at the end of training: {final}")
     images = run.model.generate(EVAL_SAMPLES, seed=EVAL_SEED)
-    steps = int(run.model.generator_steps.numpy())
-    record = {"variant": variant, "label": run_label(variant, overrides), "seed": seed, "overrides": overrides or {},
-              "recipe": run.recipe, "recipe_id": recipe_id(run.recipe), "generator_steps": steps,
-              "n_critic": run.model.n_critic, "train_wall_seconds": wall, "train_cpu_seconds": cpu,
-              "tf_threads": tf.config.threading.get_intra_op_parallelism_threads() or None,
-              "machine": machine_description(), "final": final, **judge(images)}
+    record.update(tf_threads=tf.config.threading.get_intra_op_parallelism_threads() or None,
+                  machine=machine_description(), final=final, **judge(images))
     return record, images, run.model
 
 
@@ -234,8 +220,8 @@ def plot(samples, rows, path):
     shown = [row for row in rows if row["recipe_row"]] or rows
     panels = [("real MNIST (half A)", samples.get("real"))]
     for row in shown:
-        key = _sample_key({"label": row["label"].split(" (recipe")[0], "recipe_id": row["recipe_id"],
-                           "seed": row["seeds"][0]})
+        key = BENCHMARK.sample_key({"label": row["label"].split(" (recipe")[0], "recipe_id": row["recipe_id"],
+                                    "seed": row["seeds"][0]})
         if key in samples:
             title = (f"{row['label']}\nconfident {row['confident_fraction']['mean']:.2f} / "
                      f"{row['independent_confident_fraction']['mean']:.2f}")
@@ -260,28 +246,36 @@ def _to_uint8(images):
 
 
 def _load_samples(path):
-    """The grid samples saved by :func:`_write` (uint8), back in [-1, 1]."""
+    """The grid samples saved by :func:`_save_samples` (uint8), back in [-1, 1]."""
     if not path.exists():
         return {}
     return {k: v.astype(np.float32) / 127.5 - 1.0 if v.dtype == np.uint8 else v for k, v in np.load(path).items()}
 
 
-def _run_key(record):
-    return json.dumps([record["label"], record["seed"], record.get("recipe_id")])
+def _save_samples(samples):
+    """The grid samples as uint8 for ``zoo_mnist_samples.npz`` (:func:`_load_samples` reads them back)."""
+    return {k: _to_uint8(v) for k, v in samples.items()}
 
 
-def _sample_key(run):
-    return f"{run['label']}|{run['recipe_id']}|{run['seed']}"
+def _extras(previous, samples, training):
+    """The JSON's real-digits baseline (kept from the runs' JSON, else measured) and bar; a training run also
+    shows the real digits first in the figure."""
+    if training:
+        samples["real"] = score_card.real_halves()[0][0][:GRID_SAMPLES]
+    return {"baseline": previous.get("baseline") or real_baseline(), "targets": TARGETS}
 
 
-def _write(out, stem, runs, baseline, samples, settings):
-    rows = summarise(runs)
-    (out / f"{stem}.json").write_text(json.dumps({"settings": settings, "baseline": baseline, "targets": TARGETS,
-                                                  "runs": runs, "summary": rows}, indent=1))
-    (out / f"{stem}.md").write_text(markdown(rows, baseline, settings))
-    np.savez_compressed(out / f"{stem}_samples.npz", **{k: _to_uint8(v) for k, v in samples.items()})
-    plot(samples, rows, out / f"{stem}.png")
-    return rows
+def describe(record):
+    """The line printed after a run."""
+    return (f"{record['label']:>28} seed {record['seed']}: confident {record['confident_fraction']:.3f} / "
+            f"{record['independent_confident_fraction']:.3f}, precision {record['precision']:.3f}, max dev "
+            f"{record['max_class_deviation']:.3f}, FID {record['fid']:.1f}, {record['generator_steps']} "
+            f"steps, {record['train_cpu_seconds']:.0f} CPU s")
+
+
+def shipped_name(record):
+    """``<variant>_mnist``."""
+    return f"{record['variant']}_mnist"
 
 
 def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
@@ -289,7 +283,7 @@ def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
     ``out_dir/<variant>_mnist`` and records it in ``out_dir/manifest.json`` with the judgement of the RELOADED
     SavedModel (:func:`judge`) and its classifier-FID under :data:`tfgan_zoo.pretrained.FID_PROTOCOL`. Returns the
     manifest entry."""
-    name = f"{record['variant']}_mnist"
+    name = shipped_name(record)
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
         staged = pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
                                            model.latent_distribution)
@@ -308,86 +302,24 @@ def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
         return pretrained.install_generator(staged, name, entry, out_dir)
 
 
+BENCHMARK = RecipeBenchmark(
+    stem="zoo_mnist", family=FAMILY, description=__doc__.split("\n")[0], results_dir=RESULTS, data=("mnist",),
+    seeds=(0,), order=ORDER, quick_variants=("gan", "lsgan"), quick_steps=50,
+    set_example="--set steps=12000 --set augment=translation,cutout (repeatable; see `tfgan-zoo recipes VARIANT "
+    "--data mnist`)",
+    settings={"eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED}, grid_samples=GRID_SAMPLES,
+    train_and_score=lambda variant, _, seed, overrides: train_and_score(variant, seed, overrides),
+    summarise=summarise, describe=describe, ship=ship, shipped_name=shipped_name,
+    markdown=lambda rows, results: markdown(rows, results["baseline"], results["settings"]),
+    plot=lambda rows, results, path: plot(results["samples"], rows, path),
+    load_samples=_load_samples, save_samples=_save_samples, extras=_extras)
+SHIP_SEED = BENCHMARK.ship_seed
+_run_key = BENCHMARK.run_key
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--variants", nargs="+", help="zoo variant names (default: every variant with a 28px recipe)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override a recipe field for these runs (a labelled tuning row), e.g. --set steps=12000 "
-                        "--set augment=translation,cutout (repeatable; see `tfgan-zoo recipes VARIANT --data mnist`)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: gan and lsgan, 1 seed, 50 steps, *_quick")
-    parser.add_argument("--report", action="store_true", help="only rewrite the table and figure from the JSON")
-    parser.add_argument("--merge", type=pathlib.Path, metavar="DIR",
-                        help="add the runs (and samples) of another results folder, then rewrite the report")
-    parser.add_argument("--ship", action="store_true", help=f"ship the seed-{SHIP_SEED} recipe runs (no --set) to "
-                        "tfgan_zoo/pretrained, recorded in its manifest; one already in the JSON is trained again")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="TensorFlow threads of this process (e.g. 1 each for two processes on two cores)")
-    parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
-    args = parser.parse_args(argv)
-    if args.threads is not None:
-        if args.threads < 1:
-            parser.error(f"--threads {args.threads}: must be at least 1.")
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    try:
-        overrides = recipes.parse_overrides(args.overrides)
-        unknown = sorted(set(args.variants or ()) - set(mnist_variants()))
-        if unknown:
-            raise recipes.RecipeError(f"--variants {' '.join(unknown)}: no {FAMILY} recipe; use names from "
-                                      f"{', '.join(mnist_variants())}.")
-        for variant in args.variants or mnist_variants():  # every override is checked before any training
-            recipes.resolve(variant, FAMILY, overrides)
-    except (recipes.RecipeError, ValueError) as error:
-        parser.error(str(error))
-    if args.ship and overrides:
-        parser.error("--ship ships recipe rows only; change the recipe in tfgan_zoo/recipes.py instead of --set.")
-    if args.quick:
-        overrides = recipes.merge(overrides, {"steps": 50, "steps_per_epoch": 50})
-        args.seeds, args.variants = args.seeds[:1], args.variants or ["gan", "lsgan"]
-    stem = "zoo_mnist_quick" if args.quick else "zoo_mnist"
-    args.out.mkdir(parents=True, exist_ok=True)
-    previous = load_results(args.out / f"{stem}.json")
-    runs = previous["runs"]
-    samples = _load_samples(args.out / f"{stem}_samples.npz")
-    settings_out = {**previous.get("settings", {}), "eval_samples": EVAL_SAMPLES, "eval_seed": EVAL_SEED,
-                    "machine": machine_description(), "tensorflow": tf.__version__, "keras": keras.__version__}
-    if args.merge:
-        runs, samples = merge_results(runs, samples, args.merge, stem, _run_key, _load_samples)
-    if args.report or args.merge:
-        settings_out["machine"] = previous["settings"].get("machine", "?")  # a report runs nothing here
-        baseline = previous.get("baseline") or real_baseline()
-        print(markdown(_write(args.out, stem, runs, baseline, samples, settings_out), baseline, settings_out))
-        return
-    baseline = previous.get("baseline") or real_baseline()
-    samples["real"] = score_card.real_halves()[0][0][:GRID_SAMPLES]
-    done = {_run_key(r) for r in runs if "error" not in r}
-    for variant in args.variants or mnist_variants():
-        for seed in args.seeds:
-            probe = {"label": run_label(variant, overrides), "seed": seed,
-                     "recipe_id": recipe_id(recipes.resolve(variant, FAMILY, overrides))}
-            shipping = args.ship and seed == SHIP_SEED
-            if _run_key(probe) in done and not shipping:
-                continue
-            try:
-                record, images, model = train_and_score(variant, seed, overrides)
-            except Exception as error:  # noqa: BLE001 - one failing variant must not end a long benchmark
-                record, images = {**probe, "variant": variant, "error": traceback.format_exc()}, None
-                print(f"{probe['label']} seed {seed}: FAILED {type(error).__name__}: {error}", flush=True)
-            if images is not None:
-                if shipping:
-                    entry = ship(model, record)
-                    print(f"shipped {variant}_mnist: {entry['scores']}", flush=True)
-                if seed == min(args.seeds):
-                    samples[_sample_key(record)] = images[:GRID_SAMPLES]
-                print(f"{record['label']:>28} seed {seed}: confident {record['confident_fraction']:.3f} / "
-                      f"{record['independent_confident_fraction']:.3f}, precision {record['precision']:.3f}, max dev "
-                      f"{record['max_class_deviation']:.3f}, FID {record['fid']:.1f}, {record['generator_steps']} "
-                      f"steps, {record['train_cpu_seconds']:.0f} CPU s", flush=True)
-            if images is not None or _run_key(record) not in done:  # a failed re-run keeps the good record
-                runs = [r for r in runs if _run_key(r) != _run_key(record)] + [record]
-            _write(args.out, stem, runs, baseline, samples, settings_out)  # after every run: resumable
-    print(markdown(summarise(runs), baseline, settings_out))
+    """The command line (see the module docstring): :meth:`_common.RecipeBenchmark.main`."""
+    return BENCHMARK.main(argv)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import math
 import pathlib
 import sys
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -143,3 +144,132 @@ def test_zoo_mnist_report_keeps_the_settings_and_baseline_the_runs_were_made_wit
     assert written["settings"]["machine"] == "the runs' machine" and written["baseline"] == MNIST_BASELINE
     assert written["runs"] == runs and written["summary"][0]["recipe_row"]
     assert "## Recipes: 1 of 1 variants meet the bar" in (tmp_path / "zoo_mnist.md").read_text()
+
+
+class _FakeTraining:
+    """A stand-in for a benchmark's ``train_and_score``: records its calls, scores a run ``10 * seed + 1`` and
+    raises for the (variant, mixture, seed) in ``failing``; no TensorFlow training."""
+
+    def __init__(self, failing=()):
+        self.calls, self.failing = [], set(failing)
+
+    def __call__(self, variant, mixture, seed, overrides):
+        self.calls.append((variant, mixture, seed, overrides))
+        if (variant, mixture, seed) in self.failing:
+            raise FloatingPointError("non-finite figures")
+        record = {"variant": variant, "label": _common.run_label(variant, overrides), "mixture": mixture,
+                  "seed": seed, "overrides": overrides, "score": 10.0 * seed + 1,
+                  "recipe_id": _common.recipe_id(recipes.resolve(variant, "toy", overrides))}
+        return record, np.full((5, 2), float(seed)), f"model of {variant}"
+
+
+def _fake_benchmark(training, shipped=None, extras_calls=None):
+    """A :class:`_common.RecipeBenchmark` over the toy recipes whose hooks are plain bookkeeping."""
+
+    def summarise(runs):
+        good = [run for run in runs if "error" not in run]
+        return [{"runs": len(good), "failed": len(runs) - len(good),
+                 "mean_score": _common.mean_and_std(run["score"] for run in good)["mean"]}]
+
+    def extras(previous, samples, training):
+        if extras_calls is not None:
+            extras_calls.append(training)
+        return {"baseline": previous.get("baseline") or {"score": 0.5}}
+
+    def ship(model, record):
+        shipped.append((model, record["seed"]))
+        return {"scores": {"score": record["score"]}}
+
+    return _common.RecipeBenchmark(
+        stem="fake", family="toy", description="fake benchmark", results_dir=None, data=("ring_of_8", "grid_of_25"),
+        data_field="mixture", seeds=(0, 1), quick_variants=("gan",), quick_steps=7, train_and_score=training,
+        summarise=summarise, describe=lambda record: f"{record['label']} done", ship=ship,
+        shipped_name=lambda record: f"{record['variant']}_fake", settings={"eval_seed": 1234},
+        markdown=lambda rows, results: f"{rows[0]['runs']} runs, {rows[0]['failed']} failed\n",
+        plot=lambda rows, results, path: path.write_text(",".join(sorted(results["samples"]))), extras=extras)
+
+
+def _written(folder, stem="fake"):
+    return json.loads((folder / f"{stem}.json").read_text())
+
+
+def test_recipe_benchmark_records_a_failed_run_goes_on_and_retrains_only_what_is_missing(tmp_path):
+    training = _FakeTraining(failing={("hinge", "ring_of_8", 1)})
+    benchmark = _fake_benchmark(training)
+    benchmark.main(["--variants", "gan", "hinge", "--seeds", "0", "1", "--out", str(tmp_path)])
+    # variants x mixtures x seeds, in that order; the failure did not end the loop
+    assert [call[:3] for call in training.calls] == [
+        (v, m, s) for v in ("gan", "hinge") for m in ("ring_of_8", "grid_of_25") for s in (0, 1)]
+    written = _written(tmp_path)
+    assert list(written) == ["settings", "baseline", "runs", "summary"]
+    assert written["summary"] == [{"runs": 7, "failed": 1, "mean_score": (4 * 1 + 3 * 11) / 7}]
+    (failed,) = [run for run in written["runs"] if "error" in run]
+    assert (failed["label"], failed["mixture"], failed["seed"]) == ("hinge", "ring_of_8", 1)
+    assert "FloatingPointError: non-finite figures" in failed["error"]
+    assert written["settings"]["eval_seed"] == 1234 and written["settings"]["machine"] == _common.machine_description()
+    assert (tmp_path / "fake.md").read_text() == "7 runs, 1 failed\n"
+    # the first seed's samples only, keyed label|recipe id|mixture|seed
+    gan_id = _common.recipe_id(recipes.resolve("gan", "toy"))
+    assert f"gan|{gan_id}|grid_of_25|0" in (tmp_path / "fake.png").read_text()
+    samples = np.load(tmp_path / "fake_samples.npz")
+    assert len(samples) == 4 and not any(key.endswith("|1") for key in samples)
+
+    again = _FakeTraining()
+    _fake_benchmark(again).main(["--variants", "gan", "hinge", "--seeds", "0", "1", "--out", str(tmp_path)])
+    assert again.calls == [("hinge", "ring_of_8", 1, {})]  # resumes: only the failed run trains again
+    written = _written(tmp_path)
+    assert written["summary"][0] == {"runs": 8, "failed": 0, "mean_score": 6.0}
+    assert len(written["runs"]) == 8
+
+
+def test_recipe_benchmark_ship_retrains_seed_zero_and_a_failed_rerun_keeps_the_good_record(tmp_path, capsys):
+    _fake_benchmark(_FakeTraining()).main(["--variants", "gan", "--mixtures", "ring_of_8", "--out", str(tmp_path)])
+    before = _written(tmp_path)["runs"]
+    shipped, training = [], _FakeTraining(failing={("gan", "ring_of_8", 0)})
+    _fake_benchmark(training, shipped).main(["--variants", "gan", "--mixtures", "ring_of_8", "--ship",
+                                             "--out", str(tmp_path)])
+    assert [call[:3] for call in training.calls] == [("gan", "ring_of_8", 0)]  # seed 1 is done and not shipped
+    assert shipped == [] and _written(tmp_path)["runs"] == before
+    assert "gan ring_of_8 seed 0: FAILED FloatingPointError" in capsys.readouterr().out
+    _fake_benchmark(_FakeTraining(), shipped).main(["--variants", "gan", "--mixtures", "ring_of_8", "--ship",
+                                                    "--out", str(tmp_path)])
+    assert shipped == [("model of gan", 0)] and "shipped gan_fake: {'score': 1.0}" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        _fake_benchmark(_FakeTraining()).main(["--ship", "--set", "steps=10", "--out", str(tmp_path)])
+    assert "--ship ships recipe rows only" in capsys.readouterr().err
+
+
+def test_recipe_benchmark_quick_runs_the_quick_variants_briefly_into_their_own_files(tmp_path, capsys):
+    training = _FakeTraining()
+    _fake_benchmark(training).main(["--quick", "--out", str(tmp_path)])
+    quick = {"steps": 7, "steps_per_epoch": 7}
+    assert training.calls == [("gan", "ring_of_8", 0, quick), ("gan", "grid_of_25", 0, quick)]
+    assert (tmp_path / "fake_quick.json").exists() and not (tmp_path / "fake.json").exists()
+    assert _written(tmp_path, "fake_quick")["runs"][0]["label"] == "gan [steps=7, steps_per_epoch=7]"
+    with pytest.raises(SystemExit):
+        _fake_benchmark(training).main(["--variants", "no_such_gan", "--out", str(tmp_path)])
+    assert "error: --variants no_such_gan: no toy recipe; use names from " in capsys.readouterr().err
+
+
+def test_recipe_benchmark_merge_and_report_rewrite_the_outputs_without_training(tmp_path):
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    _fake_benchmark(_FakeTraining()).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "0",
+                                           "--out", str(ours)])
+    _fake_benchmark(_FakeTraining(failing={("hinge", "ring_of_8", 1)})).main(
+        ["--variants", "gan", "hinge", "--mixtures", "ring_of_8", "--seeds", "0", "1", "--out", str(theirs)])
+    settings = _written(ours)["settings"]
+    path = ours / "fake.json"
+    path.write_text(json.dumps({**_written(ours), "settings": {**settings, "machine": "the runs' machine"},
+                                "baseline": {"score": 0.25}}))
+    training, extras_calls = _FakeTraining(), []
+    _fake_benchmark(training, extras_calls=extras_calls).main(["--merge", str(theirs), "--out", str(ours)])
+    assert training.calls == [] and extras_calls == [False]
+    written = _written(ours)
+    # ours (gan 0) + theirs' new good runs (gan 1, hinge 0); their failed hinge 1 is left out
+    assert [(run["label"], run["seed"]) for run in written["runs"]] == [("gan", 0), ("gan", 1), ("hinge", 0)]
+    assert written["settings"]["machine"] == "the runs' machine" and written["baseline"] == {"score": 0.25}
+    assert len(np.load(ours / "fake_samples.npz")) == 2  # gan 0 (ours) and hinge 0 (theirs)
+    (ours / "fake.md").unlink()
+    _fake_benchmark(training).main(["--report", "--out", str(ours)])
+    assert training.calls == [] and (ours / "fake.md").read_text() == "3 runs, 0 failed\n"
+    assert _written(ours) == written

@@ -5,7 +5,8 @@ import io
 
 import numpy as np
 
-__all__ = ["image_grid", "save_image_grid", "scatter_png", "save_samples_png", "save_toy_samples_png"]
+__all__ = ["image_grid", "save_image_grid", "scatter_png", "save_samples_png", "save_toy_samples_png",
+           "draw_toy_samples"]
 
 
 def image_grid(images, rows=None):
@@ -87,6 +88,40 @@ def save_toy_samples_png(points, mixture, path, title=None, num_real=2500, seed=
     Returns:
       ``path``.
     """
+    points, real, centres = _toy_scene(points, mixture, num_real, seed)
+    with open(path, "wb") as f:
+        f.write(scatter_png(points, reference=real, title=title, limit=1.6 * np.abs(centres).max()))
+    return path
+
+
+def draw_toy_samples(ax, points, mixture, title=None, num_real=2500, seed=0, fontsize=6):
+    """Draws generated 2-D ``points`` (blue) over ``num_real`` real points of the toy ``mixture`` (grey) and its
+    mode centres (red crosses) on the matplotlib axes ``ax``, framed on the modes like
+    :func:`save_toy_samples_png`, without ticks: one panel of a figure of several runs. Returns ``ax``.
+
+    Args:
+      ax: a ``matplotlib.axes.Axes``.
+      points, mixture, num_real, seed: as in :func:`save_toy_samples_png`.
+      title: optional panel title, in ``fontsize`` points.
+    """
+    points, real, centres = _toy_scene(points, mixture, num_real, seed)
+    limit = 1.6 * np.abs(centres).max()
+    ax.scatter(real[:, 0], real[:, 1], s=1, alpha=0.25, color="0.6", rasterized=True)
+    ax.scatter(points[:, 0], points[:, 1], s=1, alpha=0.3, color="tab:blue", rasterized=True)
+    ax.scatter(centres[:, 0], centres[:, 1], s=12, marker="x", color="tab:red", linewidths=0.8)
+    ax.set_xlim(-limit, limit)
+    ax.set_ylim(-limit, limit)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title, fontsize=fontsize)
+    return ax
+
+
+def _toy_scene(points, mixture, num_real, seed):
+    """(``points`` as an array, ``num_real`` real points of ``mixture`` drawn with ``seed``, its mode centres);
+    raises ValueError naming the argument for an unknown mixture or points that are not ``[n, 2]``."""
     from . import data
 
     try:
@@ -96,10 +131,7 @@ def save_toy_samples_png(points, mixture, path, title=None, num_real=2500, seed=
     points = np.asarray(points)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must have shape [n, 2] (2-D samples of {mixture}); got {points.shape}.")
-    real = data.toy_points(mixture, int(num_real), np.random.default_rng(seed))
-    with open(path, "wb") as f:
-        f.write(scatter_png(points, reference=real, title=title, limit=1.6 * np.abs(centres).max()))
-    return path
+    return points, data.toy_points(mixture, int(num_real), np.random.default_rng(seed)), centres
 
 
 def compact_png(path, colors=64):
