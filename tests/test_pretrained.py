@@ -149,7 +149,7 @@ def test_toy_tolerances_catch_a_wrong_generator():
 
 
 def test_loaded_generator_is_the_savedmodel_and_draws_like_its_sample_signature():
-    name = MNIST_SHIPPED[0]
+    name = "gan_mnist"
     generator = pretrained.load(name)
     images = generator.generate(8, seed=3)
     assert images.shape == (8, 28, 28, 1) and images.dtype == np.float32
@@ -163,7 +163,7 @@ def test_loaded_generator_is_the_savedmodel_and_draws_like_its_sample_signature(
 
 def test_toy_scores_need_a_toy_mixture():
     with pytest.raises(ValueError, match="mixture=None works only for a shipped toy generator"):
-        pretrained.toy_scores_at_protocol(pretrained.load(MNIST_SHIPPED[0]))
+        pretrained.toy_scores_at_protocol(pretrained.load("gan_mnist"))
     with pytest.raises(ValueError, match="mixture='swiss_roll' is not a toy mixture"):
         pretrained.toy_name("gan", "swiss_roll")
 
