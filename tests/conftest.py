@@ -79,3 +79,14 @@ def run_on_two_logical_cpus(body):
     out = subprocess.run([sys.executable, "-c", script, os.path.dirname(os.path.abspath(__file__))], check=True,
                          capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def assert_fit_moves_every_kernel(model, points, batch_size=16, steps=2):
+    """Trains ``model`` (compiled) ``steps`` steps on ``points``: every logged figure is finite and every weight
+    but the biases moved (a head's bias can stay put: under the hinge loss its gradient is 0 while every |D| < 1)."""
+    import numpy as np
+
+    before = [w.numpy().copy() for w in model.trainable_weights]
+    history = model.fit(points, batch_size=batch_size, steps_per_epoch=steps, verbose=0).history
+    assert all(np.isfinite(v[-1]) for v in history.values()), history
+    assert all(not np.array_equal(a, w.numpy()) for a, w in zip(before, model.trainable_weights) if a.size > 1)
