@@ -2,9 +2,13 @@
 
 Each generator is a TensorFlow SavedModel in this folder, of one of two kinds (the manifest entry's ``"data"``):
 
-* ``<variant>_mnist/``: written by ``benchmarks/zoo_mnist.py`` after training that variant of the zoo on the
-  5,000 embedded MNIST digits under the benchmark's fixed CPU budget. The manifest records its classifier-FID at
-  a fixed evaluation protocol (:data:`FID_PROTOCOL`, :func:`fid_at_protocol`).
+* ``<variant>_mnist/``: a variant of the zoo trained on the 5,000 embedded MNIST digits. The manifest records its
+  classifier-FID at a fixed evaluation protocol (:data:`FID_PROTOCOL`, :func:`fid_at_protocol`). Those made from
+  the variant's ``28px`` recipe (``python benchmarks/zoo_mnist.py --ship``, or a ``tfgan-zoo train`` run shipped by
+  ``benchmarks/ship_mnist_run.py``) also record the recipe, their score card (:mod:`tfgan_zoo.metrics.score_card`,
+  with the independent judge's figure) and whether they meet :data:`MNIST_BAR`; the class-conditional ones
+  (``cgan_mnist``, ``acgan_mnist``) their class-conditional accuracy. The others are the older protocol's: paper
+  defaults under a fixed budget of 10 CPU-minutes.
 * ``<variant>_ring/`` and ``<variant>_grid/``: generators of 2-D points for the toy mixtures ``ring_of_8`` and
   ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`), written by ``python benchmarks/toy_coverage.py --ship``:
   seed 0 of the variant's ``toy`` recipe (:mod:`tfgan_zoo.recipes`), every variant but the image-only SAGAN,
