@@ -84,8 +84,9 @@ def group_critic_batches(dataset: tf.data.Dataset, n_critic: int, batch_size=Non
     Labels are dropped, unless ``num_classes`` is given (a class-conditional model): elements are then
     ``(images [batch, n_critic, ...], labels [batch, n_critic])``, each label an int32 class id that stays with
     its image (:func:`tfgan_zoo.conditioning.images_and_class_ids`; one-hot accepted). Batches of another size
-    than ``batch_size`` (the first batch's size when None), such as a short last batch, are dropped so that every critic update sees a full batch. The batch axis stays
-    first so that ``tf.distribute`` splits it across replicas.
+    than ``batch_size`` (the first batch's size when None), such as a short last batch, are dropped so that
+    every critic update sees a full batch. The batch axis stays first so that ``tf.distribute`` splits it
+    across replicas.
     """
     if num_classes is not None:
         return _group_labelled_batches(conditioning_lib.images_and_class_ids(dataset, num_classes), n_critic,
