@@ -117,3 +117,13 @@ def test_an_mnist_run_ends_with_a_score_card_next_to_real_digits(tmp_path, capsy
     assert real["confident_fraction"] > 0.95 and scores["confident_fraction"] < 0.2  # one step draws no digits
     assert real["fid"] < 3 < scores["fid"]
     assert "confident (p >= 0.9)" in printed and "real digits" in printed and "digit histogram" in printed
+
+
+@pytest.mark.parametrize("data,variant", [("mnist", "cgan"), ("ring8", "gan"), ("digits", "gan")])
+def test_train_without_a_variant_trains_the_datasets_best_measured_one(data, variant):
+    from tfgan_zoo import zoo
+
+    args = cli.build_parser().parse_args(["train", "--data", data, "--set", "jit_compile=false"])
+    assert args.variant is None
+    run = cli.build_training(args)
+    assert run.recipe["variant"] == variant == zoo.default_variant(data) and args.variant == variant

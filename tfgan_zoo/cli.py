@@ -39,7 +39,9 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train a variant on a dataset with its recipe")
-    train.add_argument("variant", nargs="?", default="gan", help="variant name (see `tfgan-zoo variants`); default gan")
+    train.add_argument("variant", nargs="?", default=None,
+                       help="variant name (see `tfgan-zoo variants`); default: the dataset's best measured one "
+                       "(cgan on mnist, gan elsewhere: tfgan_zoo.zoo.DEFAULT_VARIANTS)")
     train.add_argument("--data", default="mnist", help="ring8, grid25, mnist, digits, folder:PATH, tfds:NAME")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
                        help="change a field of the recipe, e.g. --set steps=20000 --set model.n_critic=2 "
@@ -288,6 +290,8 @@ def build_training(args, strategy=None):
     :func:`tfgan_zoo.zoo.build_run` from the variant's recipe, as the benchmarks build theirs)."""
     from . import data, recipes, zoo
 
+    if args.variant is None:
+        args.variant = zoo.default_variant(args.data)
     try:
         zoo.get_variant(args.variant)
     except ValueError as error:
@@ -369,6 +373,10 @@ def _numeric_path(model, recipe):
 
 
 def train(args):
+    if args.variant is None:
+        from . import zoo
+
+        args.variant = zoo.default_variant(args.data)
     if args.multi_worker:
         return _train_in_cluster(args)
     return _train_here(args)
