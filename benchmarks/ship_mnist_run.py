@@ -22,25 +22,7 @@ import sys
 import tempfile
 
 from tfgan_zoo import pretrained, recipes
-from tfgan_zoo.metrics import class_agreement, class_conditional_accuracy
-from tfgan_zoo.metrics import score_card
 import zoo_mnist
-
-PER_CLASS = 250  # 2,500 digits for a 10-class generator, as the unconditional protocol
-
-
-def conditional_scores(generator):
-    """Class-conditional accuracy of ``generator`` by the shipped classifier and by the independent judge."""
-    import numpy as np
-
-    ours = class_conditional_accuracy(generator, per_class=PER_CLASS, seed=score_card.PROTOCOL["seed"])
-    labels = np.repeat(np.arange(ours["num_classes"]), PER_CLASS)
-    images = generator.generate(len(labels), seed=score_card.PROTOCOL["seed"], labels=labels)
-    judge = zoo_mnist.independent_judge()[0]
-    theirs = class_agreement(judge.predict_proba(np.asarray(images).reshape(len(images), -1)), labels)
-    return {"accuracy": ours["accuracy"], "independent_accuracy": theirs["accuracy"],
-            "per_class_accuracy": ours["per_class_accuracy"], "per_class": PER_CLASS}
-
 
 def ship_run(run_dir, out_dir=pretrained.PRETRAINED_DIR):
     """Ships ``run_dir``'s generator; returns the manifest entry."""
@@ -60,21 +42,9 @@ def ship_run(run_dir, out_dir=pretrained.PRETRAINED_DIR):
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
         staged = pathlib.Path(staging) / name
         shutil.copytree(run_dir / "generator", staged)
-        reloaded = pretrained.PretrainedGenerator(name, str(staged), {"data": "mnist"})
-        scores = zoo_mnist.judge(reloaded.generate(zoo_mnist.EVAL_SAMPLES, seed=zoo_mnist.EVAL_SEED))
-        entry = {
-            "variant": variant, "data": "mnist", "latent_dim": int(reloaded.latent_dim),
-            "latent_distribution": recipe["latent_distribution"], "image_shape": [28, 28, 1],
-            "recipe": today, "seed": summary["seed"], "generator_steps": summary["generator_steps"],
-            "fid": pretrained.fid_at_protocol(reloaded),
-            "scores": {k: v for k, v in scores.items() if k in zoo_mnist.TARGETS or k in zoo_mnist.SUMMARY_KEYS},
-            "protocol": dict(score_card.PROTOCOL, metrics=list(score_card.PROTOCOL["metrics"])),
-            "target": zoo_mnist.TARGETS, "meets_target": pretrained.meets_mnist_bar(scores),
-        }
-        if getattr(reloaded, "num_classes", None):
-            entry["num_classes"] = int(reloaded.num_classes)
-            entry["conditional_scores"] = conditional_scores(reloaded)
-        return pretrained.install_generator(staged, name, entry, out_dir)
+        facts = {"variant": variant, "latent_distribution": recipe["latent_distribution"], "recipe": today,
+                 "seed": summary["seed"], "generator_steps": summary["generator_steps"]}
+        return zoo_mnist.install(staged, name, facts, out_dir)
 
 
 def main(argv=None):

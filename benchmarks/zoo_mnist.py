@@ -278,28 +278,54 @@ def shipped_name(record):
     return f"{record['variant']}_mnist"
 
 
+CONDITIONAL_PER_CLASS = 250  # 2,500 digits of a 10-class generator, as many as the unconditional protocol
+
+
+def conditional_scores(generator):
+    """Class-conditional accuracy of a class-conditional ``generator`` (:data:`CONDITIONAL_PER_CLASS` digits asked
+    for per class): by the shipped classifier, and by the independent judge on the same digits."""
+    from tfgan_zoo.metrics import class_conditional_accuracy
+
+    judge_model = independent_judge()[0]
+    options = {"per_class": CONDITIONAL_PER_CLASS, "seed": EVAL_SEED}
+    ours = class_conditional_accuracy(generator, **options)
+    theirs = class_conditional_accuracy(
+        generator, classifier=lambda images: judge_model.predict_proba(np.reshape(images, (len(images), -1))),
+        **options)
+    return {"accuracy": ours["accuracy"], "independent_accuracy": theirs["accuracy"],
+            "per_class_accuracy": ours["per_class_accuracy"], "per_class": CONDITIONAL_PER_CLASS}
+
+
+def install(staged, name, facts, out_dir=pretrained.PRETRAINED_DIR):
+    """Ships the SavedModel folder ``staged`` as ``out_dir/<name>`` (:func:`tfgan_zoo.pretrained.install_generator`),
+    its manifest entry holding ``facts`` (variant, recipe, seed, steps, ...) and the judgement of the RELOADED
+    SavedModel: :func:`judge`, its classifier-FID under :data:`tfgan_zoo.pretrained.FID_PROTOCOL`, the bar and,
+    for a class-conditional generator, :func:`conditional_scores`. Returns the manifest entry."""
+    reloaded = pretrained.PretrainedGenerator(name, str(staged), {"data": "mnist"})
+    scores = judge(reloaded.generate(EVAL_SAMPLES, seed=EVAL_SEED))
+    entry = {
+        **facts, "data": "mnist", "latent_dim": int(reloaded.latent_dim),
+        "image_shape": list(reloaded.generate(1).shape[1:]),
+        "fid": pretrained.fid_at_protocol(reloaded),
+        "scores": {k: v for k, v in scores.items() if k in TARGETS or k in SUMMARY_KEYS},
+        "protocol": dict(score_card.PROTOCOL, metrics=list(score_card.PROTOCOL["metrics"])),
+        "target": TARGETS, "meets_target": meets_targets(scores),
+    }
+    if getattr(reloaded, "num_classes", None):
+        entry.update(num_classes=int(reloaded.num_classes), conditional_scores=conditional_scores(reloaded))
+    return pretrained.install_generator(staged, name, entry, out_dir)
+
+
 def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
     """Writes the sampling generator of a trained recipe run (``record`` from :func:`train_and_score`) to
-    ``out_dir/<variant>_mnist`` and records it in ``out_dir/manifest.json`` with the judgement of the RELOADED
-    SavedModel (:func:`judge`) and its classifier-FID under :data:`tfgan_zoo.pretrained.FID_PROTOCOL`. Returns the
+    ``out_dir/<variant>_mnist`` and records it in ``out_dir/manifest.json`` (:func:`install`). Returns the
     manifest entry."""
     name = shipped_name(record)
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
         staged = pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
                                            model.latent_distribution)
-        reloaded = pretrained.PretrainedGenerator(name, str(staged), {"data": "mnist"})
-        scores = judge(reloaded.generate(EVAL_SAMPLES, seed=EVAL_SEED))
-        entry = {
-            "variant": record["variant"], "data": "mnist", "latent_dim": model.latent_dim,
-            "latent_distribution": model.latent_distribution, "image_shape": list(reloaded.generate(1).shape[1:]),
-            "recipe": record["recipe"], "seed": record["seed"], "generator_steps": record["generator_steps"],
-            "train_cpu_seconds": record["train_cpu_seconds"],
-            "fid": pretrained.fid_at_protocol(reloaded),
-            "scores": {k: v for k, v in scores.items() if k in TARGETS or k in SUMMARY_KEYS},
-            "protocol": dict(score_card.PROTOCOL, metrics=list(score_card.PROTOCOL["metrics"])),
-            "target": TARGETS, "meets_target": meets_targets(scores),
-        }
-        return pretrained.install_generator(staged, name, entry, out_dir)
+        facts = {key: record[key] for key in ("variant", "recipe", "seed", "generator_steps", "train_cpu_seconds")}
+        return install(staged, name, {**facts, "latent_distribution": model.latent_distribution}, out_dir)
 
 
 BENCHMARK = RecipeBenchmark(
