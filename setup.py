@@ -9,7 +9,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
     long_description_content_type="text/markdown",
     packages=find_packages(include=["tfgan_zoo", "tfgan_zoo.*"]),
-    package_data={"tfgan_zoo": ["assets/*", "assets/**/*", "pretrained/**/*"]},
+    # the shipped generators are the separate distribution in weights/ (tfgan-zoo-weights); only their manifest here
+    package_data={"tfgan_zoo": ["assets/*", "assets/**/*", "pretrained/manifest.json"]},
     include_package_data=True,
     python_requires=">=3.10,<3.14",
     install_requires=[

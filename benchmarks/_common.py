@@ -258,8 +258,8 @@ class RecipeBenchmark:
         parser.add_argument("--merge", type=pathlib.Path, metavar="DIR",
                             help="add the runs (and samples) of another results folder, then rewrite the report")
         parser.add_argument("--ship", action="store_true", help=f"ship the seed-{self.ship_seed} recipe runs (no "
-                            "--set) to tfgan_zoo/pretrained, recorded in its manifest; one already in the JSON is "
-                            "trained again")
+                            "--set) to weights/tfgan_zoo_weights, recorded in tfgan_zoo/pretrained/manifest.json; one "
+                            "already in the JSON is trained again")
         parser.add_argument("--threads", type=int, default=None,
                             help="TensorFlow threads of this process (e.g. 1 each for two processes on two cores)")
         parser.add_argument("--out", type=pathlib.Path, default=self.results_dir)

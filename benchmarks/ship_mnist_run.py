@@ -1,5 +1,6 @@
 """Ships the generator of a finished ``tfgan-zoo train VARIANT --data mnist`` run folder as
-``tfgan_zoo/pretrained/<variant>_mnist``, judged again from the exported SavedModel itself.
+``weights/tfgan_zoo_weights/<variant>_mnist`` (recorded in ``tfgan_zoo/pretrained/manifest.json``), judged again
+from the exported SavedModel itself.
 
 The run folder holds what the CLI wrote: ``recipe.json`` (the resolved 28px recipe), ``metrics.json`` (seed,
 generator steps) and ``generator/`` (the SavedModel). The shipped entry records the recipe, the score card and the
@@ -21,10 +22,11 @@ import shutil
 import sys
 import tempfile
 
-from tfgan_zoo import pretrained, recipes
+from tfgan_zoo import recipes
+import _shipping
 import zoo_mnist
 
-def ship_run(run_dir, out_dir=pretrained.PRETRAINED_DIR):
+def ship_run(run_dir, destination=_shipping.REPOSITORY_DESTINATION):
     """Ships ``run_dir``'s generator; returns the manifest entry."""
     run_dir = pathlib.Path(run_dir)
     recipe = json.loads((run_dir / "recipe.json").read_text())
@@ -44,7 +46,7 @@ def ship_run(run_dir, out_dir=pretrained.PRETRAINED_DIR):
         shutil.copytree(run_dir / "generator", staged)
         facts = {"variant": variant, "latent_distribution": recipe["latent_distribution"], "recipe": today,
                  "seed": summary["seed"], "generator_steps": summary["generator_steps"]}
-        return zoo_mnist.install(staged, name, facts, out_dir)
+        return zoo_mnist.install(staged, name, facts, destination)
 
 
 def main(argv=None):

@@ -28,7 +28,8 @@ Usage::
     python benchmarks/toy_coverage.py --ship                 # also ship the seed-0 recipe runs as generators
 
 With ``--ship`` every seed-0 run of a recipe row (no ``--set``) is written to
-``tfgan_zoo/pretrained/<variant>_ring`` or ``<variant>_grid`` and recorded in the package's ``manifest.json``
+``weights/tfgan_zoo_weights/<variant>_ring`` or ``<variant>_grid`` and recorded in the package's
+``tfgan_zoo/pretrained/manifest.json`` (``_shipping.py``)
 with its scores re-measured from the reloaded SavedModel under :data:`tfgan_zoo.pretrained.TOY_PROTOCOL`
 (a recipe row already in the JSON is trained again for it).
 """
@@ -46,6 +47,7 @@ import numpy as np  # noqa: E402
 from tfgan_zoo import data, pretrained, recipes  # noqa: E402
 from tfgan_zoo.metrics.toy import toy_mode_metrics  # noqa: E402
 from tfgan_zoo.visualization import compact_png, draw_toy_samples  # noqa: E402
+import _shipping  # noqa: E402
 from _common import RecipeBenchmark, build_recipe_run, mean_and_std, recipe_id, train_recipe_run  # noqa: E402
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
@@ -231,15 +233,15 @@ def _scores(record):
                                                      "reverse_kl")}
 
 
-def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
+def ship(model, record, destination=_shipping.REPOSITORY_DESTINATION):
     """Writes the generator of a trained recipe run (``record`` from :func:`train_and_score`) to
-    ``out_dir/<variant>_<ring|grid>`` (:func:`tfgan_zoo.pretrained.save_generator`) and records it in
-    ``out_dir/manifest.json`` with the scores of the RELOADED SavedModel under
+    ``<variant>_<ring|grid>`` of the weights folder (:func:`_shipping.save_generator`) and records it in the
+    manifest (:func:`_shipping.install_generator`) with the scores of the RELOADED SavedModel under
     :data:`tfgan_zoo.pretrained.TOY_PROTOCOL`. Returns the manifest entry."""
     variant, mixture = record["variant"], record["mixture"]
     name = shipped_name(record)
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
-        staged = pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
+        staged = _shipping.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
                                            model.latent_distribution)
         reloaded = pretrained.PretrainedGenerator(name, str(staged), {"data": mixture})
         entry = {
@@ -251,7 +253,7 @@ def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
             "target": {"modes_captured": TARGETS[mixture][0], "high_quality_fraction": TARGETS[mixture][1]},
             "train_cpu_seconds": record["train_cpu_seconds"],
         }
-        return pretrained.install_generator(staged, name, entry, out_dir)
+        return _shipping.install_generator(staged, name, entry, destination)
 
 
 def shipped_name(record):

@@ -27,8 +27,9 @@ Usage::
     python benchmarks/zoo_mnist.py --merge /tmp/sweep              # add another folder's runs (a parallel sweep)
     python benchmarks/zoo_mnist.py --ship --variants gan           # also ship the seed-0 recipe run
 
-With ``--ship`` the seed-0 run of a recipe row (no ``--set``) is written to ``tfgan_zoo/pretrained/<variant>_mnist``
-and recorded in the package's ``manifest.json`` with the score card of the reloaded SavedModel, its classifier-FID
+With ``--ship`` the seed-0 run of a recipe row (no ``--set``) is written to
+``weights/tfgan_zoo_weights/<variant>_mnist`` and recorded in the package's ``tfgan_zoo/pretrained/manifest.json``
+(``_shipping.py``) with the score card of the reloaded SavedModel, its classifier-FID
 under :data:`tfgan_zoo.pretrained.FID_PROTOCOL`, the recipe and the bar (a recipe row already in the JSON is
 trained again for it). Two processes with ``--threads 1`` (and ``--out`` folders merged afterwards) use two cores.
 """
@@ -47,6 +48,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfgan_zoo import pretrained, recipes  # noqa: E402
 from tfgan_zoo.metrics import score_card  # noqa: E402
+import _shipping  # noqa: E402
 from _common import (RecipeBenchmark, build_recipe_run, machine_description, mean_and_std,  # noqa: E402,F401
                      recipe_id, train_recipe_run)
 
@@ -296,8 +298,8 @@ def conditional_scores(generator):
             "per_class_accuracy": ours["per_class_accuracy"], "per_class": CONDITIONAL_PER_CLASS}
 
 
-def install(staged, name, facts, out_dir=pretrained.PRETRAINED_DIR):
-    """Ships the SavedModel folder ``staged`` as ``out_dir/<name>`` (:func:`tfgan_zoo.pretrained.install_generator`),
+def install(staged, name, facts, destination=_shipping.REPOSITORY_DESTINATION):
+    """Ships the SavedModel folder ``staged`` as ``<name>`` of the weights folder (:func:`_shipping.install_generator`),
     its manifest entry holding ``facts`` (variant, recipe, seed, steps, ...) and the judgement of the RELOADED
     SavedModel: :func:`judge`, its classifier-FID under :data:`tfgan_zoo.pretrained.FID_PROTOCOL`, the bar and,
     for a class-conditional generator, :func:`conditional_scores`. Returns the manifest entry."""
@@ -313,19 +315,19 @@ def install(staged, name, facts, out_dir=pretrained.PRETRAINED_DIR):
     }
     if getattr(reloaded, "num_classes", None):
         entry.update(num_classes=int(reloaded.num_classes), conditional_scores=conditional_scores(reloaded))
-    return pretrained.install_generator(staged, name, entry, out_dir)
+    return _shipping.install_generator(staged, name, entry, destination)
 
 
-def ship(model, record, out_dir=pretrained.PRETRAINED_DIR):
+def ship(model, record, destination=_shipping.REPOSITORY_DESTINATION):
     """Writes the sampling generator of a trained recipe run (``record`` from :func:`train_and_score`) to
-    ``out_dir/<variant>_mnist`` and records it in ``out_dir/manifest.json`` (:func:`install`). Returns the
+    ``<variant>_mnist`` of the weights folder and records it in the manifest (:func:`install`). Returns the
     manifest entry."""
     name = shipped_name(record)
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
-        staged = pretrained.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
+        staged = _shipping.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
                                            model.latent_distribution)
         facts = {key: record[key] for key in ("variant", "recipe", "seed", "generator_steps", "train_cpu_seconds")}
-        return install(staged, name, {**facts, "latent_distribution": model.latent_distribution}, out_dir)
+        return install(staged, name, {**facts, "latent_distribution": model.latent_distribution}, destination)
 
 
 BENCHMARK = RecipeBenchmark(

@@ -1,6 +1,9 @@
-"""The shipped generators (tfgan_zoo/pretrained): each loads offline and scores what its manifest records at the
+"""The shipped generators (weights/tfgan_zoo_weights, recorded in tfgan_zoo/pretrained/manifest.json): each loads offline and scores what its manifest records at the
 same protocol (MNIST: the classifier-FID within 20 %; toy mixtures: modes captured within 1 and the high-quality
 fraction within 20 % or 0.05, trained from today's recipe, and the recipes' bar); an unknown name lists the available ones; `tfgan-zoo sample --pretrained`."""
+import json
+import pathlib
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -8,6 +11,7 @@ import tensorflow as tf
 from tfgan_zoo import cli, pretrained, recipes, zoo
 
 SHIPPED = pretrained.available()
+WEIGHTS = pretrained.weights_dir()
 MNIST_SHIPPED = tuple(name for name in SHIPPED if pretrained.info(name)["data"] == "mnist")
 TOY_SHIPPED = tuple(name for name in SHIPPED if pretrained.info(name)["data"] in pretrained.TOY_SUFFIXES)
 FID_TOLERANCE = 0.20
@@ -31,15 +35,81 @@ def _folder_bytes(path):
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+# Size limits of the weights distribution (weights/tfgan_zoo_weights). Today: 20 MNIST generators of 0.65-0.94 MB
+# and 34 toy ones of ~205 KB, about 19 MiB; the limits leave room for new variants and wider MNIST generators.
+MAX_FILE_BYTES = 4 * 2**20
+MAX_MNIST_GENERATOR_BYTES = 4 * 2**20
+MAX_TOY_GENERATOR_BYTES = 400 * 2**10
+MAX_WEIGHTS_BYTES = 48 * 2**20
+
+
 def test_generators_are_shipped_within_the_size_budget():
     assert MNIST_SHIPPED, "no MNIST generator is shipped; run `python benchmarks/zoo_mnist.py`"
     assert TOY_SHIPPED, "no toy generator is shipped; run `python benchmarks/toy_coverage.py --ship`"
     assert set(SHIPPED) == set(MNIST_SHIPPED) | set(TOY_SHIPPED), "a manifest entry has an unknown 'data'"
-    # 18 MNIST generators of ~0.65 MB (SAGAN's 0.94 MB) and 34 toy ones of ~205 KB: about 19 MB in all
-    total = _folder_bytes(pretrained.PRETRAINED_DIR)
-    assert total < 20 * 2**20, f"shipped generators take {total / 2**20:.1f} MiB; keep them under 20 MiB"
-    toy_total = sum(_folder_bytes(pretrained.PRETRAINED_DIR / name) for name in TOY_SHIPPED)
-    assert toy_total < 7.5 * 2**20, f"the toy generators take {toy_total / 2**20:.1f} MiB; keep them under 7.5 MiB"
+    assert set(SHIPPED) == set(json.loads(pretrained.MANIFEST_PATH.read_text())["generators"]), (
+        "the manifest lists a generator whose SavedModel is not in the weights folder")
+    files = [f for f in WEIGHTS.rglob("*") if f.is_file() and f.suffix not in (".py", ".pyc")]
+    largest = max(files, key=lambda f: f.stat().st_size)
+    assert largest.stat().st_size <= MAX_FILE_BYTES, f"{largest} is over {MAX_FILE_BYTES / 2**20:g} MiB"
+    for name in SHIPPED:
+        limit = MAX_MNIST_GENERATOR_BYTES if name in MNIST_SHIPPED else MAX_TOY_GENERATOR_BYTES
+        assert _folder_bytes(WEIGHTS / name) <= limit, f"{name} takes {_folder_bytes(WEIGHTS / name)} bytes"
+    total = sum(f.stat().st_size for f in files)
+    assert total <= MAX_WEIGHTS_BYTES, f"shipped generators take {total / 2**20:.1f} MiB; keep them under 48 MiB"
+
+
+def test_the_runtime_package_holds_no_weights():
+    package = pathlib.Path(pretrained.__file__).resolve().parents[1]
+    saved_models = sorted(str(f.relative_to(package)) for f in package.rglob("saved_model.pb"))
+    assert not saved_models, f"SavedModels inside the runtime package: {saved_models[:3]}"
+    size = sum(f.stat().st_size for f in package.rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    assert size < 3 * 2**20, f"the runtime package takes {size / 2**20:.1f} MiB of files"
+
+
+def test_every_shipped_file_matches_the_manifests_sha256():
+    for name in SHIPPED:
+        recorded = pretrained.info(name)["sha256"]
+        assert recorded == pretrained.file_digests(WEIGHTS / name), f"{name} changed since it was recorded"
+        assert pretrained.path(name) == WEIGHTS / name
+
+
+def _copy_weights(tmp_path, *names):
+    import shutil
+
+    for name in names:
+        shutil.copytree(WEIGHTS / name, tmp_path / name)
+    return tmp_path
+
+
+def test_a_changed_weights_file_is_refused_with_its_name(tmp_path, monkeypatch):
+    folder = _copy_weights(tmp_path, "gan_ring", "gan_grid")
+    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(folder))
+    assert pretrained.weights_dir() == folder and pretrained.load("gan_ring").name == "gan_ring"
+    variables = folder / "gan_ring" / "variables" / "variables.data-00000-of-00001"
+    payload = bytearray(variables.read_bytes())
+    payload[len(payload) // 2] ^= 0x01  # one bit of one weight
+    variables.write_bytes(bytes(payload))
+    with pytest.raises(ValueError, match=r"weights of 'gan_ring' .* do not match the manifest.*"
+                                         r"variables/variables.data-00000-of-00001 \(differs\)"):
+        pretrained.load("gan_ring")
+    (folder / "gan_grid" / "extra.txt").write_text("not part of the SavedModel")
+    with pytest.raises(ValueError, match=r"extra.txt \(unexpected\)"):
+        pretrained.load("gan_grid")
+
+
+def test_weights_that_are_not_installed_say_how_to_install_them(tmp_path, monkeypatch):
+    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(tmp_path))  # a folder without the generators
+    assert pretrained.available() == ()
+    assert pretrained.info("gan_ring")["variant"] == "gan"  # the manifest needs no weights
+    with pytest.raises(ValueError, match=r"'gan_ring' is shipped, but .* holds no SavedModel.*pip install \./weights"):
+        pretrained.load("gan_ring")
+    monkeypatch.setenv(pretrained.WEIGHTS_ENV, str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match=r"TFGAN_ZOO_WEIGHTS=.*missing' is not a folder"):
+        pretrained.load("gan_ring")
+    monkeypatch.setattr(pretrained, "weights_dir", lambda: None)
+    with pytest.raises(ValueError, match=r"weights are not installed: install them with `pip install \./weights`"):
+        pretrained.load("gan_ring")
 
 
 
@@ -74,7 +144,7 @@ def test_shipped_mnist_generator_from_its_recipe_scores_its_card_and_meets_the_b
     assert recipes.same_training(entry["recipe"], recipes.resolve(variant, "28px")), (
         f"{name} was trained from another recipe than today's; re-ship it: python benchmarks/zoo_mnist.py --ship "
         f"--variants {variant}")
-    assert entry["size_bytes"] == _folder_bytes(pretrained.PRETRAINED_DIR / name), f"{name} changed since recorded"
+    assert entry["size_bytes"] == _folder_bytes(WEIGHTS / name), f"{name} changed since recorded"
     card, recorded = score_card.score_card(pretrained.load(name)), entry["scores"]
     for key in ("confident_fraction", "precision", "max_class_deviation"):
         assert abs(card[key] - recorded[key]) <= CARD_TOLERANCE, f"{name}: {key} {card[key]:.3f}, recorded {recorded[key]:.3f}"
@@ -99,7 +169,7 @@ def test_shipped_toy_generator_meets_its_recipes_bar(name):
     generator = pretrained.load(name)
     assert name == pretrained.toy_name(variant, mixture)
     assert entry["protocol"] == pretrained.TOY_PROTOCOL, f"{name} was recorded under another protocol; re-ship it"
-    assert entry["size_bytes"] == _folder_bytes(pretrained.PRETRAINED_DIR / name), f"{name} changed since recorded"
+    assert entry["size_bytes"] == _folder_bytes(WEIGHTS / name), f"{name} changed since recorded"
     assert recipes.same_training(entry["recipe"], recipes.resolve(variant, "toy")), (
         f"{name} was trained from another recipe than today's; re-ship it: python benchmarks/toy_coverage.py --ship "
         f"--variants {variant} --seeds 0")
@@ -154,7 +224,7 @@ def test_loaded_generator_is_the_savedmodel_and_draws_like_its_sample_signature(
     images = generator.generate(8, seed=3)
     assert images.shape == (8, 28, 28, 1) and images.dtype == np.float32
     assert images.min() >= -1.0 and images.max() <= 1.0
-    raw = tf.saved_model.load(str(pretrained.PRETRAINED_DIR / name))  # TensorFlow alone reads it
+    raw = tf.saved_model.load(str(pretrained.path(name)))  # TensorFlow alone reads it
     sampled = raw.signatures["sample"](count=tf.constant(8), seed=tf.constant(3, tf.int64))
     np.testing.assert_array_equal(images, sampled["images"].numpy())
     np.testing.assert_array_equal(generator(sampled["z"].numpy()), images)
@@ -226,10 +296,10 @@ def test_the_shipped_cgan_draws_sevens_when_asked_even_without_the_package(tmp_p
     from conftest import WITHOUT_TFGAN_ZOO
     from tfgan_zoo.metrics import mnist_classifier
 
-    repo = str(pretrained.PRETRAINED_DIR.parents[1])
+    repo = str(pathlib.Path(pretrained.__file__).resolve().parents[2])
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     result = subprocess.run([sys.executable, "-I", "-c", WITHOUT_TFGAN_ZOO + SEVENS_PROGRAM, repo,
-                             str(pretrained.PRETRAINED_DIR / "cgan_mnist"), str(tmp_path / "sevens.npy")],
+                             str(pretrained.path("cgan_mnist")), str(tmp_path / "sevens.npy")],
                             capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     exported = np.load(tmp_path / "sevens.npy")

@@ -1,23 +1,32 @@
 """Trained generators shipped with tfgan_zoo, loaded offline: :func:`available`, :func:`load`, :func:`info`.
 
-Each generator is a TensorFlow SavedModel in this folder, of one of two kinds (the manifest entry's ``"data"``):
+The runtime package keeps the loader and ``manifest.json``: for each shipped name its variant, data, recipe, scores,
+size and the SHA-256 of every file. The SavedModels themselves live beside the code, not inside it, in the
+``tfgan-zoo-weights`` distribution (the repository's ``weights/`` folder). :func:`weights_dir` finds them, in this
+order: the folder named by the environment variable ``TFGAN_ZOO_WEIGHTS``; ``weights/tfgan_zoo_weights`` of the
+repository checkout this package was imported from (``pip install -e .``); the installed ``tfgan_zoo_weights``
+package (``pip install ./weights``). :func:`load` checks every file against the manifest before loading, so
+weights that do not belong to this version of the package are refused with a message naming the file.
 
-* ``<variant>_mnist/``: a variant of the zoo trained on the 5,000 embedded MNIST digits. The manifest records its
+Each generator is a TensorFlow SavedModel of one of two kinds (the manifest entry's ``"data"``):
+
+* ``<variant>_mnist``: a variant of the zoo trained on the 5,000 embedded MNIST digits. The manifest records its
   classifier-FID at a fixed evaluation protocol (:data:`FID_PROTOCOL`, :func:`fid_at_protocol`). Those made from
   the variant's ``28px`` recipe (``python benchmarks/zoo_mnist.py --ship``, or a ``tfgan-zoo train`` run shipped by
   ``benchmarks/ship_mnist_run.py``) also record the recipe, their score card (:mod:`tfgan_zoo.metrics.score_card`,
   with the independent judge's figure) and whether they meet :data:`MNIST_BAR`; the class-conditional ones
   (``cgan_mnist``, ``acgan_mnist``) their class-conditional accuracy. The others are the older protocol's: paper
   defaults under a fixed budget of 10 CPU-minutes.
-* ``<variant>_ring/`` and ``<variant>_grid/``: generators of 2-D points for the toy mixtures ``ring_of_8`` and
+* ``<variant>_ring`` and ``<variant>_grid``: generators of 2-D points for the toy mixtures ``ring_of_8`` and
   ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`), written by ``python benchmarks/toy_coverage.py --ship``:
   seed 0 of the variant's ``toy`` recipe (:mod:`tfgan_zoo.recipes`), every variant but the image-only SAGAN,
   about 200 KB each. The manifest records the resolved recipe and the modes captured and high-quality fraction
   of the shipped SavedModel itself at a fixed protocol (:data:`TOY_PROTOCOL`, :func:`toy_scores_at_protocol`),
   and the bar it is held to (:data:`TOY_BAR`).
 
-``tests/test_pretrained.py`` reloads every one, re-measures its recorded scores and holds each toy generator to
-its recipe's bar.
+Shipping (writing a SavedModel and its manifest entry) is the benchmarks' business (``benchmarks/_shipping.py``);
+this module only reads. ``tests/test_pretrained.py`` reloads every one, re-measures its recorded scores and holds
+each toy generator to its recipe's bar.
 
     import tfgan_zoo.pretrained as pretrained
     pretrained.available()                      # ('dragan_mnist', 'gan_grid', 'gan_mnist', 'gan_ring', ...)
@@ -29,11 +38,12 @@ its recipe's bar.
 
 The SavedModels have the two signatures of :func:`tfgan_zoo.export.export_generator` (``serving_default(z)``
 and ``sample(count, seed)``), so ``tf.saved_model.load`` alone reads them and ``tfgan-zoo sample DIR`` works on
-the folders too.
+the folders too (:func:`path` gives a verified folder).
 """
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -41,14 +51,19 @@ from pathlib import Path
 import numpy as np
 
 from ..data import toy_mixture_names
-from ..export import ExportedGenerator, export_generator
+from ..export import ExportedGenerator
 
-__all__ = ["PRETRAINED_DIR", "MANIFEST_PATH", "FID_PROTOCOL", "TOY_PROTOCOL", "TOY_BAR", "MNIST_BAR", "TOY_SUFFIXES",
-           "PretrainedGenerator", "meets_mnist_bar", "available", "info", "load", "save_generator", "install_generator",
-           "record_in_manifest", "protocol_evaluator", "fid_at_protocol", "toy_name", "toy_scores_at_protocol"]
+__all__ = ["MANIFEST_PATH", "WEIGHTS_ENV", "FID_PROTOCOL", "TOY_PROTOCOL", "TOY_BAR", "MNIST_BAR", "TOY_SUFFIXES",
+           "PretrainedGenerator", "meets_mnist_bar", "available", "info", "load", "path", "weights_dir",
+           "file_digests", "protocol_evaluator", "fid_at_protocol", "toy_name", "toy_scores_at_protocol"]
 
-PRETRAINED_DIR = Path(__file__).resolve().parent
-MANIFEST_PATH = PRETRAINED_DIR / "manifest.json"
+MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.json"
+# The environment variable that names a folder of shipped generators, ahead of every other place.
+WEIGHTS_ENV = "TFGAN_ZOO_WEIGHTS"
+# weights/tfgan_zoo_weights of the repository checkout this package is imported from (an editable install)
+_CHECKOUT_WEIGHTS = Path(__file__).resolve().parents[2] / "weights" / "tfgan_zoo_weights"
+_INSTALL_HINT = ("install them with `pip install ./weights` from a clone of the repository (or `pip install "
+                 f"tfgan-zoo-weights`), or set {WEIGHTS_ENV} to a folder that holds them")
 
 # The protocol of the FID recorded in the manifest: `fid_at_protocol` computes it the same way everywhere.
 _REAL_SUBSET_SEED = 0
@@ -131,45 +146,118 @@ def _manifest():
     return generators
 
 
+def weights_dir():
+    """The folder the shipped SavedModels are read from (one folder per shipped name), or None when none is found.
+
+    In this order: ``$TFGAN_ZOO_WEIGHTS``; ``weights/tfgan_zoo_weights`` of the repository checkout this package
+    was imported from; the installed ``tfgan_zoo_weights`` package.
+
+    Raises:
+      ValueError: ``TFGAN_ZOO_WEIGHTS`` is set but names no folder.
+    """
+    explicit = os.environ.get(WEIGHTS_ENV)
+    if explicit:
+        folder = Path(explicit).expanduser()
+        if not folder.is_dir():
+            raise ValueError(f"{WEIGHTS_ENV}={explicit!r} is not a folder; point it at a folder of shipped generators "
+                             f"(one SavedModel folder per name, e.g. weights/tfgan_zoo_weights of the repository) or "
+                             f"unset it.")
+        return folder
+    if _CHECKOUT_WEIGHTS.is_dir():
+        return _CHECKOUT_WEIGHTS
+    try:
+        import tfgan_zoo_weights
+    except ImportError:
+        return None
+    return Path(tfgan_zoo_weights.WEIGHTS_DIR)
+
+
+def file_digests(folder):
+    """The SHA-256 (hex) of every file under ``folder``, keyed by its POSIX path relative to ``folder``: what the
+    manifest's ``"sha256"`` of a shipped generator records."""
+    folder = Path(folder)
+    return {file.relative_to(folder).as_posix(): hashlib.sha256(file.read_bytes()).hexdigest()
+            for file in sorted(folder.rglob("*")) if file.is_file()}
+
+
 def available():
-    """Names of the shipped generators (those listed in the manifest whose SavedModel is present), sorted."""
-    return tuple(sorted(name for name in _manifest() if (PRETRAINED_DIR / name / "saved_model.pb").exists()))
+    """Names of the shipped generators that can be loaded (listed in the manifest, their SavedModel found in
+    :func:`weights_dir`), sorted; empty when the weights are not installed."""
+    folder = weights_dir()
+    if folder is None:
+        return ()
+    return tuple(sorted(name for name in _manifest() if (folder / name / "saved_model.pb").exists()))
 
 
 def info(name):
-    """The manifest entry of ``name``: variant, data, networks, training settings and steps, and the recorded
-    scores (``"fid"`` at :data:`FID_PROTOCOL` for MNIST; ``"scores"`` at :data:`TOY_PROTOCOL` for the toy mixtures)."""
-    return _manifest()[_check_name(name)]
+    """The manifest entry of ``name``: variant, data, networks, training settings and steps, the recorded
+    scores (``"fid"`` at :data:`FID_PROTOCOL` for MNIST; ``"scores"`` at :data:`TOY_PROTOCOL` for the toy mixtures),
+    ``size_bytes`` and the ``sha256`` of every file. Works without the weights installed."""
+    return _manifest()[_listed(name)]
 
 
-def _check_name(name):
-    names = available()
-    if name in names:
-        return name
-    if isinstance(name, str) and f"{name}_mnist" in names:
-        return f"{name}_mnist"  # a bare variant name means its MNIST generator
+def _unknown(name, names):
     close = difflib.get_close_matches(str(name), names, n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    listing = ", ".join(names) if names else ("none (run `python benchmarks/zoo_mnist.py` and `python "
+    listing = ", ".join(names) if names else ("none (run `python benchmarks/zoo_mnist.py --ship` and `python "
                                               "benchmarks/toy_coverage.py --ship` to train and ship them)")
     raise ValueError(f"name={name!r} is not a shipped pretrained generator.{hint} Available: {listing}.")
 
 
-def load(name):
-    """The shipped generator ``name`` (e.g. ``"gan_mnist"``, or just ``"gan"``; ``"gan_ring"``), loaded offline.
+def _listed(name):
+    """``name`` as the manifest lists it (a bare variant name means its MNIST generator); ValueError if unlisted."""
+    manifest = _manifest()
+    if name not in manifest and isinstance(name, str) and f"{name}_mnist" in manifest:
+        name = f"{name}_mnist"
+    if name not in manifest:
+        _unknown(name, tuple(sorted(manifest)))
+    return name
+
+
+def _check_name(name):
+    name = _listed(name)
+    folder = weights_dir()
+    if folder is None:
+        raise ValueError(f"{name!r} is shipped, but the shipped generators' weights are not installed: {_INSTALL_HINT}.")
+    if not (folder / name / "saved_model.pb").exists():
+        raise ValueError(f"{name!r} is shipped, but {folder / name} holds no SavedModel: the weights found at {folder} "
+                         f"are not those of this version of tfgan_zoo; {_INSTALL_HINT}.")
+    return name
+
+
+def path(name):
+    """The folder of the shipped generator ``name``, every file checked against the manifest's SHA-256.
 
     Raises:
-      ValueError: ``name`` is not shipped; the message lists :func:`available`.
+      ValueError: ``name`` is not shipped (the message lists what is), its weights are not installed, or a file
+        differs from what the manifest records (the message names it).
     """
     name = _check_name(name)
-    return PretrainedGenerator(name, str(PRETRAINED_DIR / name), _manifest()[name])
+    folder = weights_dir() / name
+    recorded = _manifest()[name].get("sha256")
+    if not recorded:
+        raise ValueError(f"the manifest entry of {name!r} records no 'sha256', so its weights cannot be verified; "
+                         f"re-ship it (benchmarks/_shipping.py) or reinstall tfgan_zoo.")
+    found = file_digests(folder)
+    changed = sorted(f for f in set(recorded) | set(found) if recorded.get(f) != found.get(f))
+    if changed:
+        described = ", ".join(f"{f} ({'missing' if f not in found else 'unexpected' if f not in recorded else 'differs'})"
+                              for f in changed[:4])
+        raise ValueError(f"the weights of {name!r} at {folder} do not match the manifest of this tfgan_zoo: "
+                         f"{described}. Reinstall the weights that belong to this version ({_INSTALL_HINT}).")
+    return folder
 
 
-def save_generator(generator, path, latent_dim, latent_distribution="normal"):
-    """Writes ``generator`` as the shipped SavedModels are written: :func:`tfgan_zoo.export.export_generator`
-    (``serving_default(z)`` and ``sample(count, seed)`` with ``z ~ N(0, I)``, or U(-1, 1) with
-    ``latent_distribution="uniform"``; each weight stored once)."""
-    return export_generator(generator, path, latent_dim, latent_distribution)
+def load(name):
+    """The shipped generator ``name`` (e.g. ``"gan_mnist"``, or just ``"gan"``; ``"gan_ring"``), loaded offline
+    after checking its files against the manifest (:func:`path`).
+
+    Raises:
+      ValueError: ``name`` is not shipped (the message lists :func:`available`), its weights are not installed,
+        or they do not match the manifest.
+    """
+    folder = path(name)
+    return PretrainedGenerator(folder.name, str(folder), _manifest()[folder.name])
 
 
 def toy_name(variant, mixture):
@@ -178,42 +266,6 @@ def toy_name(variant, mixture):
         raise ValueError(f"mixture={mixture!r} is not a toy mixture with shipped generators; pass one of "
                          f"{', '.join(repr(m) for m in TOY_SUFFIXES)}.")
     return f"{variant}_{TOY_SUFFIXES[mixture]}"
-
-
-def install_generator(staged, name, entry, out_dir=PRETRAINED_DIR):
-    """Ships the SavedModel folder ``staged`` (from :func:`save_generator`) as ``out_dir/name``, replacing any
-    earlier one, and records ``entry`` plus its ``size_bytes`` in ``out_dir/manifest.json``
-    (:func:`record_in_manifest`). Returns the recorded entry."""
-    import shutil
-
-    path = Path(out_dir) / name
-    if path.exists():
-        shutil.rmtree(path)
-    shutil.move(str(staged), str(path))
-    entry = {**entry, "size_bytes": sum(f.stat().st_size for f in path.rglob("*") if f.is_file())}
-    return record_in_manifest(name, entry, Path(out_dir) / "manifest.json")
-
-
-def record_in_manifest(name, entry, manifest_path=MANIFEST_PATH):
-    """Adds (or replaces) the manifest entry of the shipped generator ``name``, under an exclusive file lock so
-    that benchmarks shipping generators at the same time do not lose each other's entries."""
-    import fcntl
-    import hashlib
-    import tempfile
-
-    manifest_path = Path(manifest_path).resolve()
-    # the lock lives outside the package, so that it is never shipped
-    key = hashlib.sha1(str(manifest_path).encode()).hexdigest()[:12]
-    with open(Path(tempfile.gettempdir()) / f"tfgan_zoo_manifest_{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        manifest["fid_protocol"] = FID_PROTOCOL
-        manifest.setdefault("generators", {})[name] = entry
-        manifest["generators"] = dict(sorted(manifest["generators"].items()))
-        temporary = manifest_path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(manifest, indent=1) + "\n")
-        os.replace(temporary, manifest_path)  # readers never see a half-written manifest
-    return entry
 
 
 def protocol_evaluator(real_images=None):
