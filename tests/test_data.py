@@ -432,3 +432,24 @@ def test_load_dispatches_and_image_shape_agrees(image_dir):
     expected = data.image_shape(f"folder:{image_dir}", image_size=12, channels=1)
     assert tuple(ds.element_spec.shape[1:]) == expected
     assert data.image_shape("tfds:mnist") == (28, 28, 1)
+
+
+def test_shuffled_index_batches_are_uniform_permutations_one_per_pass():
+    from tfgan_zoo.data.pipeline import shuffled_index_batches
+
+    n, batch_size, passes = 10, 4, 400
+    stream = np.stack(list(shuffled_index_batches(n, batch_size, seed=5, repeat=True).take(2 * passes).as_numpy_iterator()))
+    per_pass = stream.reshape(passes, 2 * batch_size)  # 2 batches a pass, the 2 rows left over dropped
+    assert all(len(set(row)) == 2 * batch_size for row in per_pass)  # no row twice within a pass
+    assert len({tuple(row) for row in per_pass}) > passes - 5  # a new order every pass
+    # uniform: each row is first of its pass with probability 1/10 (400 passes: 40 ± 6; a biased shuffle is far off)
+    counts = np.bincount(per_pass[:, 0], minlength=n)
+    assert counts.min() >= 20 and counts.max() <= 62, counts
+    # and left over uniformly too: each row is in a pass with probability 8/10 (320 ± 8 of 400 passes)
+    appearances = np.bincount(per_pass.ravel(), minlength=n)
+    assert np.all(np.abs(appearances - 0.8 * passes) < 30), appearances
+    again = np.stack(list(shuffled_index_batches(n, batch_size, seed=5, repeat=True).take(6).as_numpy_iterator()))
+    np.testing.assert_array_equal(again, stream[:6])  # the same seed, the same passes
+    once = shuffled_index_batches(n, batch_size, seed=5, repeat=False)
+    first, second = (np.concatenate(list(once.as_numpy_iterator())) for _ in range(2))
+    assert len(first) == 8 and not np.array_equal(first, second)  # one pass, reshuffled when iterated again

@@ -174,17 +174,36 @@ def resize_array(images: np.ndarray, size, center_crop: bool) -> np.ndarray:
     return np.concatenate(chunks, axis=0)
 
 
+def shuffled_index_batches(n: int, batch_size: int, seed, repeat: bool) -> tf.data.Dataset:
+    """Batches of row indices, ``[batch_size]`` int64: every pass over the data is one uniform permutation of the
+    ``n`` rows (the ``n % batch_size`` left over are dropped, a different few each pass), a new one each pass and
+    each time the dataset is iterated again; the same ``seed`` gives the same passes (None: not reproducible).
+
+    A pass is drawn as one tensor and cut into batches, not shuffled element by element (``Dataset.shuffle`` over
+    indices cost ~8x more CPU per batch of 512: 0.58 against 0.07 ms on 2 cores), which matters for small models
+    whose step costs a few milliseconds.
+    """
+    per_pass = n // batch_size
+
+    def one_pass(pass_seed):
+        order = tf.random.experimental.stateless_shuffle(
+            tf.range(n, dtype=tf.int64), seed=tf.stack([pass_seed, tf.constant(n, tf.int64)]))
+        return tf.data.Dataset.from_tensor_slices(tf.reshape(order[: per_pass * batch_size], [per_pass, batch_size]))
+
+    pass_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    if repeat:
+        return pass_seeds.flat_map(one_pass).apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
+    return pass_seeds.take(1).flat_map(one_pass).apply(tf.data.experimental.assert_cardinality(per_pass))
+
+
 def in_memory_dataset(array: np.ndarray, batch_size: int, seed, repeat: bool, labels=None) -> tf.data.Dataset:
-    """Shuffles indices (a full-size, uniform shuffle) and gathers whole batches from memory; with ``labels``
-    (one per image), elements are ``(images, labels)``."""
+    """Gathers whole batches from memory along :func:`shuffled_index_batches`; with ``labels`` (one per image),
+    elements are ``(images, labels)``."""
     n = len(array)
     batch_size = check_batch_size(batch_size, n)
     table = tf.constant(array)
     label_table = None if labels is None else tf.constant(labels)
-    ds = tf.data.Dataset.range(n).shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    ds = ds.batch(batch_size, drop_remainder=True)
+    ds = shuffled_index_batches(n, batch_size, seed, repeat)
     if label_table is None:
         ds = ds.map(lambda idx: tf.gather(table, idx), num_parallel_calls=tf.data.AUTOTUNE)
     else:
