@@ -180,3 +180,23 @@ def test_outputs_are_float32_under_mixed_precision():
     assert keras.backend.standardize_dtype(images.dtype) == "float32"
     assert keras.backend.standardize_dtype(scores.dtype) == "float32"
     assert hidden.compute_dtype == "bfloat16"
+
+
+def test_dcgan_extra_convs_per_stage_deepen_both_nets_at_every_resolution():
+    generator = nets.dcgan_generator(28, 1, latent_dim=8, base_filters=8, extra_convs_per_stage=2)
+    extra = [(layer.filters, layer.kernel_size, layer.strides, layer.output.shape[1])
+             for layer in _layers_of(generator, keras.layers.Conv2D)
+             if not isinstance(layer, keras.layers.Conv2DTranspose)]
+    # two 3x3 stride-1 convolutions at 7x7 (16 channels) and at 14x14 (8), each normalised: 2 + 4 batch norms
+    assert extra == [(16, (3, 3), (1, 1), 7)] * 2 + [(8, (3, 3), (1, 1), 14)] * 2
+    assert len(_layers_of(generator, keras.layers.BatchNormalization)) == 6
+    assert [l.filters for l in _layers_of(generator, keras.layers.Conv2DTranspose)] == [8, 1]
+    discriminator = nets.dcgan_discriminator(28, 1, base_filters=8, extra_convs_per_stage=1)
+    convs = [(l.filters, l.kernel_size, l.strides, l.output.shape[1]) for l in _layers_of(discriminator, keras.layers.Conv2D)]
+    assert convs == [(8, (4, 4), (2, 2), 14), (8, (3, 3), (1, 1), 14), (16, (4, 4), (2, 2), 7), (16, (3, 3), (1, 1), 7)]
+    plain = nets.dcgan_discriminator(28, 1, base_filters=8, extra_convs_per_stage=0)
+    assert len(_layers_of(plain, keras.layers.Conv2D)) == 2  # 0 is the paper's layout
+    images = generator(np.random.default_rng(0).normal(size=(2, 8)).astype("float32"), training=True)
+    assert images.shape == (2, 28, 28, 1) and discriminator(images).shape == (2, 1)
+    with pytest.raises(ValueError, match=r"extra_convs_per_stage=-1 is not valid for dcgan_generator; use an integer >= 0"):
+        nets.dcgan_generator(28, 1, extra_convs_per_stage=-1)
