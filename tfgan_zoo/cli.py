@@ -290,8 +290,7 @@ def build_training(args, strategy=None):
     :func:`tfgan_zoo.zoo.build_run` from the variant's recipe, as the benchmarks build theirs)."""
     from . import data, recipes, zoo
 
-    if args.variant is None:
-        args.variant = zoo.default_variant(args.data)
+    _name_default_variant(args)
     try:
         zoo.get_variant(args.variant)
     except ValueError as error:
@@ -372,11 +371,16 @@ def _numeric_path(model, recipe):
             "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default")}
 
 
-def train(args):
+def _name_default_variant(args):
+    """``train`` without a variant trains the dataset's default one (:func:`tfgan_zoo.zoo.default_variant`)."""
     if args.variant is None:
         from . import zoo
 
         args.variant = zoo.default_variant(args.data)
+
+
+def train(args):
+    _name_default_variant(args)  # before the run folder is named after it
     if args.multi_worker:
         return _train_in_cluster(args)
     return _train_here(args)

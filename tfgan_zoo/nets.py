@@ -67,16 +67,14 @@ _BATCH_NORM_EPSILON = 1e-5
 # --- Argument checks ----------------------------------------------------------------------------------
 
 
+def _check_int_at_least(builder, name, value, minimum):
+    if not is_int(value) or value < minimum:
+        raise ValueError(f"{name}={value!r} is not valid for {builder}; use an integer >= {minimum}.")
+    return value
+
+
 def _check_positive_int(builder, name, value):
-    if not is_int(value) or value < 1:
-        raise ValueError(f"{name}={value!r} is not valid for {builder}; use an integer >= 1.")
-    return value
-
-
-def _check_non_negative_int(builder, name, value):
-    if not is_int(value) or value < 0:
-        raise ValueError(f"{name}={value!r} is not valid for {builder}; use an integer >= 0.")
-    return value
+    return _check_int_at_least(builder, name, value, 1)
 
 
 def _check_choice(builder, name, value, choices):
@@ -350,7 +348,7 @@ def dcgan_generator(
     _check_positive_int(builder, "latent_dim", latent_dim)
     _check_positive_int(builder, "base_filters", base_filters)
     _check_choice(builder, "normalization", normalization, _NORMALIZATIONS)
-    _check_non_negative_int(builder, "extra_convs_per_stage", extra_convs_per_stage)
+    _check_int_at_least(builder, "extra_convs_per_stage", extra_convs_per_stage, 0)
     base_size = _DCGAN_BASE_SIZE[image_size]
     stages = _upsampling_stages(image_size, base_size)
     _check_attention_resolution(
@@ -434,7 +432,7 @@ def dcgan_discriminator(
     _check_positive_int(builder, "output_units", output_units)
     _check_positive_int(builder, "input_channels_multiplier", input_channels_multiplier)
     _check_choice(builder, "normalization", normalization, _NORMALIZATIONS)
-    _check_non_negative_int(builder, "extra_convs_per_stage", extra_convs_per_stage)
+    _check_int_at_least(builder, "extra_convs_per_stage", extra_convs_per_stage, 0)
     stages = _upsampling_stages(image_size, _DCGAN_BASE_SIZE[image_size])
     _check_attention_resolution(
         builder, image_size, attention_resolution, [image_size // 2**i for i in range(1, stages + 1)]

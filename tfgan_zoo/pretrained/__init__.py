@@ -204,9 +204,9 @@ def _unknown(name, names):
     raise ValueError(f"name={name!r} is not a shipped pretrained generator.{hint} Available: {listing}.")
 
 
-def _listed(name):
+def _listed(name, manifest=None):
     """``name`` as the manifest lists it (a bare variant name means its MNIST generator); ValueError if unlisted."""
-    manifest = _manifest()
+    manifest = _manifest() if manifest is None else manifest
     if name not in manifest and isinstance(name, str) and f"{name}_mnist" in manifest:
         name = f"{name}_mnist"
     if name not in manifest:
@@ -214,27 +214,20 @@ def _listed(name):
     return name
 
 
-def _check_name(name):
-    name = _listed(name)
-    folder = weights_dir()
-    if folder is None:
+def _verified(name):
+    """``(name as listed, its manifest entry, its folder)``, the folder's files checked against the entry's SHA-256
+    (one read of the manifest, one look-up of the weights folder)."""
+    manifest = _manifest()
+    name = _listed(name, manifest)
+    weights = weights_dir()
+    if weights is None:
         raise ValueError(f"{name!r} is shipped, but the shipped generators' weights are not installed: {_INSTALL_HINT}.")
-    if not (folder / name / "saved_model.pb").exists():
-        raise ValueError(f"{name!r} is shipped, but {folder / name} holds no SavedModel: the weights found at {folder} "
+    folder = weights / name
+    if not (folder / "saved_model.pb").exists():
+        raise ValueError(f"{name!r} is shipped, but {folder} holds no SavedModel: the weights found at {weights} "
                          f"are not those of this version of tfgan_zoo; {_INSTALL_HINT}.")
-    return name
-
-
-def path(name):
-    """The folder of the shipped generator ``name``, every file checked against the manifest's SHA-256.
-
-    Raises:
-      ValueError: ``name`` is not shipped (the message lists what is), its weights are not installed, or a file
-        differs from what the manifest records (the message names it).
-    """
-    name = _check_name(name)
-    folder = weights_dir() / name
-    recorded = _manifest()[name].get("sha256")
+    entry = manifest[name]
+    recorded = entry.get("sha256")
     if not recorded:
         raise ValueError(f"the manifest entry of {name!r} records no 'sha256', so its weights cannot be verified; "
                          f"re-ship it (benchmarks/_shipping.py) or reinstall tfgan_zoo.")
@@ -245,7 +238,17 @@ def path(name):
                               for f in changed[:4])
         raise ValueError(f"the weights of {name!r} at {folder} do not match the manifest of this tfgan_zoo: "
                          f"{described}. Reinstall the weights that belong to this version ({_INSTALL_HINT}).")
-    return folder
+    return name, entry, folder
+
+
+def path(name):
+    """The folder of the shipped generator ``name``, every file checked against the manifest's SHA-256.
+
+    Raises:
+      ValueError: ``name`` is not shipped (the message lists what is), its weights are not installed, or a file
+        differs from what the manifest records (the message names it).
+    """
+    return _verified(name)[2]
 
 
 def load(name):
@@ -256,8 +259,8 @@ def load(name):
       ValueError: ``name`` is not shipped (the message lists :func:`available`), its weights are not installed,
         or they do not match the manifest.
     """
-    folder = path(name)
-    return PretrainedGenerator(folder.name, str(folder), _manifest()[folder.name])
+    name, entry, folder = _verified(name)
+    return PretrainedGenerator(name, str(folder), entry)
 
 
 def toy_name(variant, mixture):
