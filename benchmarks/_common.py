@@ -27,14 +27,24 @@ def load_results(json_path: pathlib.Path) -> dict:
     return previous
 
 
-def merge_results(runs, samples, folder: pathlib.Path, stem: str, run_key, load_samples):
+def merge_results(runs, samples, folder: pathlib.Path, stem: str, run_key, load_samples, adopt=None, sample_key=None):
     """``(runs, samples)`` with the runs of ``folder/<stem>.json`` that ``runs`` lacks (by ``run_key``; failed
     ones left out) and the samples of ``folder/<stem>_samples.npz`` (read by ``load_samples``, a path -> dict
-    function); on a clash the runs and samples already here win. For a sweep run into another folder."""
-    other = load_results(folder / f"{stem}.json")["runs"]
+    function); on a clash the runs and samples already here win. For a sweep run into another folder.
+
+    ``adopt`` (record -> record) may re-key an incoming run first (e.g. a ``--set`` probe whose resolved recipe has
+    since become the catalogue's); its samples then move to the new ``sample_key(record)``."""
+    other = [run for run in load_results(folder / f"{stem}.json")["runs"] if "error" not in run]
+    other_samples = load_samples(folder / f"{stem}_samples.npz")
+    if adopt is not None:
+        adopted = [(run, adopt(run)) for run in other]
+        for before, after in adopted:
+            if sample_key(before) in other_samples:
+                other_samples[sample_key(after)] = other_samples.pop(sample_key(before))
+        other = [after for _, after in adopted]
     keys = {run_key(run) for run in runs}
-    merged = list(runs) + [run for run in other if run_key(run) not in keys and "error" not in run]
-    return merged, {**load_samples(folder / f"{stem}_samples.npz"), **samples}
+    merged = list(runs) + [run for run in other if run_key(run) not in keys]
+    return merged, {**other_samples, **samples}
 
 
 def parse_option(text: str) -> tuple[str, object]:
@@ -225,6 +235,18 @@ class RecipeBenchmark:
         """What identifies a run in the results: label, dataset (when there are several), seed and recipe id."""
         return json.dumps([record.get(field) if field == "recipe_id" else record[field] for field in self.key_fields()])
 
+    def as_recipe_run(self, record) -> dict:
+        """``record`` as a run of its variant's recipe when it is one: a ``--set`` probe whose resolved recipe is
+        today's recipe (same :func:`recipe_id`) trained exactly that recipe, so it joins the recipe's row (its
+        overrides kept under ``made_with_set``); any other record unchanged."""
+        from tfgan_zoo import recipes
+
+        if not record.get("overrides") or record["recipe_id"] != recipe_id(recipes.resolve(record["variant"],
+                                                                                            self.family)):
+            return record
+        return {**record, "label": run_label(record["variant"]), "overrides": {},
+                "made_with_set": record["overrides"]}
+
     def sample_key(self, record) -> str:
         """The key of a run's samples in ``<stem>_samples.npz``: label|recipe id|[dataset|]seed."""
         fields = ["label", "recipe_id"] + ([self.data_field] if self.data_field else []) + ["seed"]
@@ -302,7 +324,8 @@ class RecipeBenchmark:
                    "runs": previous["runs"], "samples": self.load_samples(args.out / f"{stem}_samples.npz")}
         if args.merge:
             results["runs"], results["samples"] = merge_results(results["runs"], results["samples"], args.merge,
-                                                                stem, self.run_key, self.load_samples)
+                                                                stem, self.run_key, self.load_samples,
+                                                                adopt=self.as_recipe_run, sample_key=self.sample_key)
         if args.report or args.merge:
             results["settings"]["machine"] = previous["settings"].get("machine", "?")  # a report runs nothing here
             results.update(self.extras(previous, results["samples"], training=False))

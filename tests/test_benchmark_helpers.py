@@ -273,3 +273,29 @@ def test_recipe_benchmark_merge_and_report_rewrite_the_outputs_without_training(
     _fake_benchmark(training).main(["--report", "--out", str(ours)])
     assert training.calls == [] and (ours / "fake.md").read_text() == "3 runs, 0 failed\n"
     assert _written(ours) == written
+
+
+def test_merge_adopts_a_set_probe_whose_recipe_is_todays_and_keeps_others_as_tuning_rows(tmp_path):
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir()
+    today = recipes.resolve("gan", "toy")
+    # a probe that set the gan recipe's own latent size (so it trained today's recipe) and one that changed it
+    _fake_benchmark(_FakeTraining()).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "0",
+                                           "--set", f"latent_dim={today['latent_dim']}", "--out", str(theirs)])
+    _fake_benchmark(_FakeTraining()).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "1",
+                                           "--set", "latent_dim=64", "--out", str(theirs)])
+    _fake_benchmark(_FakeTraining()).main(["--merge", str(theirs), "--out", str(ours)])
+    adopted, probe = _written(ours)["runs"]
+    assert (adopted["label"], adopted["overrides"], adopted["seed"]) == ("gan", {}, 0)
+    assert adopted["made_with_set"] == {"latent_dim": today["latent_dim"]}
+    assert adopted["recipe_id"] == _common.recipe_id(today)
+    assert (probe["label"], probe["overrides"]) == ("gan [latent_dim=64]", {"latent_dim": 64})
+    assert "made_with_set" not in probe
+    # the adopted run's samples moved to the recipe row's key, so the figure finds them
+    assert set(np.load(ours / "fake_samples.npz")) == {f"gan|{adopted['recipe_id']}|ring_of_8|0",
+                                                       f"gan [latent_dim=64]|{probe['recipe_id']}|ring_of_8|1"}
+    # and a later recipe run of that seed is not trained again
+    training = _FakeTraining()
+    _fake_benchmark(training).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "0",
+                                    "--out", str(ours)])
+    assert training.calls == []
