@@ -236,16 +236,17 @@ class RecipeBenchmark:
         return json.dumps([record.get(field) if field == "recipe_id" else record[field] for field in self.key_fields()])
 
     def as_recipe_run(self, record) -> dict:
-        """``record`` as a run of its variant's recipe when it is one: a ``--set`` probe whose resolved recipe is
-        today's recipe (same :func:`recipe_id`) trained exactly that recipe, so it joins the recipe's row (its
-        overrides kept under ``made_with_set``); any other record unchanged."""
+        """``record`` as a run of its variant's recipe when it is one: a ``--set`` probe whose resolved recipe
+        trains what today's recipe trains (:func:`tfgan_zoo.recipes.same_training`, so ``point_scale=1`` and 1.0
+        agree) trained exactly that recipe, so it joins the recipe's row with today's recipe and id (its overrides
+        kept under ``made_with_set``); any other record unchanged."""
         from tfgan_zoo import recipes
 
-        if not record.get("overrides") or record["recipe_id"] != recipe_id(recipes.resolve(record["variant"],
-                                                                                            self.family)):
+        today = recipes.resolve(record["variant"], self.family)
+        if not record.get("overrides") or not recipes.same_training(record["recipe"], today):
             return record
-        return {**record, "label": run_label(record["variant"]), "overrides": {},
-                "made_with_set": record["overrides"]}
+        return {**record, "label": run_label(record["variant"]), "overrides": {}, "recipe": today,
+                "recipe_id": recipe_id(today), "made_with_set": record["overrides"]}
 
     def sample_key(self, record) -> str:
         """The key of a run's samples in ``<stem>_samples.npz``: label|recipe id|[dataset|]seed."""

@@ -159,6 +159,7 @@ class _FakeTraining:
             raise FloatingPointError("non-finite figures")
         record = {"variant": variant, "label": _common.run_label(variant, overrides), "mixture": mixture,
                   "seed": seed, "overrides": overrides, "score": 10.0 * seed + 1,
+                  "recipe": recipes.resolve(variant, "toy", overrides),
                   "recipe_id": _common.recipe_id(recipes.resolve(variant, "toy", overrides))}
         return record, np.full((5, 2), float(seed)), f"model of {variant}"
 
@@ -279,16 +280,20 @@ def test_merge_adopts_a_set_probe_whose_recipe_is_todays_and_keeps_others_as_tun
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     ours.mkdir()
     today = recipes.resolve("gan", "toy")
-    # a probe that set the gan recipe's own latent size (so it trained today's recipe) and one that changed it
+    # a probe that set the gan recipe's own latent size and data scale (so it trained today's recipe; its 1 is the
+    # recipe's 1.0, though the two fingerprints differ) and one that changed the recipe
+    assert today["point_scale"] == 1.0
     _fake_benchmark(_FakeTraining()).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "0",
-                                           "--set", f"latent_dim={today['latent_dim']}", "--out", str(theirs)])
+                                           "--set", f"latent_dim={today['latent_dim']}", "--set", "point_scale=1",
+                                           "--out", str(theirs)])
+    assert _written(theirs)["runs"][0]["recipe_id"] != _common.recipe_id(today)
     _fake_benchmark(_FakeTraining()).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "1",
                                            "--set", "latent_dim=64", "--out", str(theirs)])
     _fake_benchmark(_FakeTraining()).main(["--merge", str(theirs), "--out", str(ours)])
     adopted, probe = _written(ours)["runs"]
     assert (adopted["label"], adopted["overrides"], adopted["seed"]) == ("gan", {}, 0)
-    assert adopted["made_with_set"] == {"latent_dim": today["latent_dim"]}
-    assert adopted["recipe_id"] == _common.recipe_id(today)
+    assert adopted["made_with_set"] == {"latent_dim": today["latent_dim"], "point_scale": 1}
+    assert adopted["recipe_id"] == _common.recipe_id(today) and adopted["recipe"] == today
     assert (probe["label"], probe["overrides"]) == ("gan [latent_dim=64]", {"latent_dim": 64})
     assert "made_with_set" not in probe
     # the adopted run's samples moved to the recipe row's key, so the figure finds them
