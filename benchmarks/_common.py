@@ -242,8 +242,10 @@ class RecipeBenchmark:
         kept under ``made_with_set``); any other record unchanged."""
         from tfgan_zoo import recipes
 
+        if not record.get("overrides") or "recipe" not in record or record["variant"] not in self.variants():
+            return record
         today = recipes.resolve(record["variant"], self.family)
-        if not record.get("overrides") or not recipes.same_training(record["recipe"], today):
+        if not recipes.same_training(record["recipe"], today):
             return record
         return {**record, "label": run_label(record["variant"]), "overrides": {}, "recipe": today,
                 "recipe_id": recipe_id(today), "made_with_set": record["overrides"]}
