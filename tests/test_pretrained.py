@@ -202,20 +202,39 @@ def test_the_shortfalls_are_exactly_the_shipped_generators_below_the_bar():
 
 
 def test_toy_tolerances_catch_a_wrong_generator():
-    # The tolerances must tell the shipped generators apart: for the best-recorded generator of each mixture, the
-    # best generator of the other mixture, and the worst-recorded one of the same mixture, both fail the check.
-    # (A generator that collapsed off the modes, recorded near 0 modes and 0 HQ, cannot be told from another
-    # collapsed one by these two figures: that check is weak by nature, and the ones below are what it can do.)
+    # The tolerances must tell a wrong generator from the shipped one. For the best-recorded generator of each
+    # mixture, each of these fails the check: the best generator of the other mixture; its own samples blurred by
+    # 2 sigma of extra noise (expected HQ about 1 - exp(-9/10) = 0.59, against >= 0.9 recorded); and its own samples
+    # with every point of half the modes moved onto the other half (half the modes missing, same HQ).
+    from tfgan_zoo.data import toy_modes
+    from tfgan_zoo.metrics.toy import toy_mode_metrics
+
     by_mixture = {mixture: sorted((n for n in TOY_SHIPPED if pretrained.info(n)["data"] == mixture),
                                   key=lambda n: pretrained.info(n)["scores"]["high_quality_fraction"])
                   for mixture in pretrained.TOY_SUFFIXES}
+    rng = np.random.default_rng(0)
     for mixture, names in by_mixture.items():
         assert names, f"no {mixture} generator is shipped"
         best = pretrained.info(names[-1])["scores"]
-        other_mixture = next(m for m in by_mixture if m != mixture)
-        for wrong in (by_mixture[other_mixture][-1], names[0]):
-            scores = pretrained.toy_scores_at_protocol(pretrained.load(wrong), mixture)
-            assert not toy_scores_match(scores, best), f"{wrong} passes as {names[-1]} on {mixture}"
+        other_best = by_mixture[next(m for m in by_mixture if m != mixture)][-1]
+        scores = pretrained.toy_scores_at_protocol(pretrained.load(other_best), mixture)
+        assert not toy_scores_match(scores, best), f"{other_best} passes as {names[-1]} on {mixture}"
+
+        generator = pretrained.load(names[-1])
+        samples = generator.generate(pretrained.TOY_PROTOCOL["num_samples"], seed=pretrained.TOY_PROTOCOL["seed"])
+        assert toy_scores_match(toy_mode_metrics(samples, mixture), best)  # the undamaged samples match
+        centres, sigma = toy_modes(mixture)
+        blurred = samples + rng.normal(scale=2 * sigma, size=samples.shape)
+        blurred_scores = toy_mode_metrics(blurred, mixture)
+        assert blurred_scores["high_quality_fraction"] < 0.7, blurred_scores
+        assert not toy_scores_match(blurred_scores, best), f"blurred {names[-1]} passes on {mixture}"
+        nearest = np.argmin(np.linalg.norm(samples[:, None] - centres[None], axis=-1), axis=1)
+        dropped = nearest % 2 == 1  # every other mode: its points move onto the mode before it
+        halved = samples.copy()
+        halved[dropped] += centres[nearest[dropped] - 1] - centres[nearest[dropped]]
+        halved_scores = toy_mode_metrics(halved, mixture)
+        assert halved_scores["modes_captured"] == (len(centres) + 1) // 2, halved_scores
+        assert not toy_scores_match(halved_scores, best), f"{names[-1]} missing half its modes passes on {mixture}"
 
 
 def test_loaded_generator_is_the_savedmodel_and_draws_like_its_sample_signature():
