@@ -304,3 +304,26 @@ def test_merge_adopts_a_set_probe_whose_recipe_is_todays_and_keeps_others_as_tun
     _fake_benchmark(training).main(["--variants", "gan", "--mixtures", "ring_of_8", "--seeds", "0",
                                     "--out", str(ours)])
     assert training.calls == []
+
+
+def test_recipe_step_time_rejects_a_pair_without_data(capsys):
+    import recipe_step_time
+
+    with pytest.raises(SystemExit):
+        recipe_step_time.main(["--pairs", "gan"])
+    assert "--pairs 'gan': use VARIANT:DATA" in capsys.readouterr().err
+
+
+def test_recipe_step_time_times_both_paths_and_keeps_earlier_runs(tmp_path):
+    import recipe_step_time
+
+    earlier = {"runs": [{"date": "earlier", "rows": []}], "settings": {}}
+    (tmp_path / "recipe_step_time.json").write_text(json.dumps(earlier))
+    recipe_step_time.main(["--pairs", "gan:ring8", "--steps", "50", "--rounds", "1", "--warmup", "1", "--out", str(tmp_path)])
+    runs = json.loads((tmp_path / "recipe_step_time.json").read_text())["runs"]
+    assert runs[0] == earlier["runs"][0] and len(runs) == 2  # a rerun appends; nothing recorded is lost
+    (row,) = runs[1]["rows"]
+    assert (row["variant"], row["data"], row["family"], row["steps_per_execution"]) == ("gan", "ring8", "toy", 50)
+    assert set(row["ms_per_step"]) == {"no XLA", "XLA"} and all(v > 0 for v in row["ms_per_step"].values())
+    assert "| gan | ring8 | toy | 512 | 50 |" in (tmp_path / "recipe_step_time.md").read_text()
+    assert (tmp_path / "recipe_step_time.png").stat().st_size > 0

@@ -133,10 +133,6 @@ FAMILIES = {
 
 FIELDS = tuple(FAMILIES["toy"])
 
-# Toy recipes whose recorded runs (and shipped generators) were made when the toy family still compiled its step
-# with XLA: they keep it, so that the records stay theirs, until their runs are made again without it.
-_RECORDED_WITH_XLA = {"jit_compile": True}
-
 # A 2-d latent drawn uniformly from the square [-1, 1]^2: the square maps onto the grid's 5 x 5 modes without
 # tearing a Gaussian's tails, and it kept the standard-GAN family on the modes it dropped with a 16-d Gaussian
 # latent (benchmarks/results/toy_recipe_tuning.md).
@@ -152,15 +148,16 @@ _LIGHT_R1 = {"model": {"penalty": "r1", "penalty_weight": 0.1}}
 # the family's defaults and its paper optimizer.
 RECIPES = {
     "toy": {
-        "sngan": {**_RECORDED_WITH_XLA, "model": {"setting": "resnet"}, "point_scale": 10.0, "steps": 10000,
+        "sngan": {"model": {"setting": "resnet"}, "point_scale": 10.0, "steps": 10000,
                   "notes": "the ResNet setting's 5 critic updates (with 1 the ring collapses to one mode); a "
                            "1-Lipschitz critic separates modes 0.03 apart only on data scaled up (RMS 10: 8/8 ring "
                            "modes at 93 % HQ, against 1/8 raw)"},
-        "wgangp": {**_RECORDED_WITH_XLA, "model": {"penalty_weight": 0.1}, "point_scale": 5.0, "steps": 10000,
+        "wgangp": {"model": {"penalty_weight": 0.1}, "point_scale": 5.0, "steps": 10000,
                    "notes": "λ = 0.1 as in the WGAN-GP toy script (gan_toy.py); data at RMS 5 for the "
                             "1-Lipschitz critic (ring: 2/8 raw; grid HQ 84 % and 76 % at RMS 10, seeds 0 and 1, "
                             "47 % on the mean of seeds 1-2 at RMS 20, 87 % and 85 % at RMS 5, seeds 1 and 2, with "
-                            "8/8 ring modes at 96 % and 97 % HQ)"},
+                            "8/8 ring modes at 96 % and 97 % HQ, all under XLA); without XLA at RMS 5, 25/25 grid "
+                            "modes at 86, 80 and 88 % HQ and 8/8 ring modes at 96 % (seeds 0-2)"},
         "minimax": {**_UNIFORM_2D_LATENT, "point_scale": 0.4,
                     "notes": "grid (seed 0, 20,000 steps): 25/25 modes at 89 % HQ at RMS 0.4, 23/25 at RMS 1; with a "
                              "uniform 2-d latent 8/8 ring modes at 99 % HQ and 25, 24 and 25 grid modes at 98, 86 and "
@@ -203,7 +200,7 @@ RECIPES = {
                          "steps the uniform latent kept 25, 18 and 24 grid modes, a Gaussian 2-d one 20, 24 and 25, the "
                          "family's 16-d Gaussian one 19-22; with that latent, EMA, Adam betas (0.5, 0.9) or (0, 0.9), "
                          "leaky ReLU, a 64-d latent and 40,000 steps did not help (benchmarks/results/toy_recipe_tuning.md)"},
-        "dragan": {**_RECORDED_WITH_XLA, "model": {"penalty_weight": 1.0},
+        "dragan": {"model": {"penalty_weight": 1.0},
                    "notes": "penalty weight 1 instead of the paper's 10: at 10 the penalty around the real points "
                             "spread the grid's samples between modes (25/25 at 72 % and 66 % HQ, seeds 0 and 1); at 1 "
                             "(seeds 0, 1, 2) 25/25 grid modes at 91, 81 and 86 % HQ and 8/8 ring modes at 98, 97 and "
@@ -229,7 +226,6 @@ RECIPES = {
                              "Gaussian latent kept 17-21 grid modes (22 at RMS 0.4, but 24 % HQ) and the uniform 2-d one "
                              "6/8 ring modes and 22/25 grid modes (seed 0; 8/8 and 21/25 at 30,000 steps, 21/25 at "
                              "batch 1024, 19/25 with 2 critic updates)"},
-        "r1": {**_RECORDED_WITH_XLA},
         "pacgan": {**_UNIFORM_2D_LATENT,
                    "notes": "a uniform 2-d latent: 8/8 ring modes at 99 % HQ and 25/25 grid modes at 97, 96 and 88 % "
                             "(seeds 0-2), where the 16-d Gaussian latent kept 18-25 grid modes"},
