@@ -111,6 +111,25 @@ def machine_record() -> dict:
             "load_average_at_start": os.getloadavg()}
 
 
+def add_threads_argument(parser):
+    """``--threads N``: the TensorFlow threads of the process (see :func:`apply_threads`)."""
+    parser.add_argument("--threads", type=int, default=None,
+                        help="TensorFlow threads of this process (e.g. 1 each for two processes on two cores)")
+
+
+def apply_threads(parser, threads):
+    """Sets TensorFlow's intra- and inter-op threads to ``threads`` (nothing when None), before TensorFlow runs
+    anything; a count below 1 is a usage error naming ``--threads``."""
+    if threads is None:
+        return
+    if threads < 1:
+        parser.error(f"--threads {threads}: must be at least 1.")
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
 def run_label(variant: str, overrides=None) -> str:
     """Row label of a recipe run: the variant, plus the ``--set`` overrides of its recipe in brackets."""
     if not overrides:
@@ -285,8 +304,7 @@ class RecipeBenchmark:
         parser.add_argument("--ship", action="store_true", help=f"ship the seed-{self.ship_seed} recipe runs (no "
                             "--set) to weights/tfgan_zoo_weights, recorded in tfgan_zoo/pretrained/manifest.json; one "
                             "already in the JSON is trained again")
-        parser.add_argument("--threads", type=int, default=None,
-                            help="TensorFlow threads of this process (e.g. 1 each for two processes on two cores)")
+        add_threads_argument(parser)
         parser.add_argument("--out", type=pathlib.Path, default=self.results_dir)
         return parser
 
@@ -299,11 +317,7 @@ class RecipeBenchmark:
 
         parser = self.parser()
         args = parser.parse_args(argv)
-        if args.threads is not None:
-            if args.threads < 1:
-                parser.error(f"--threads {args.threads}: must be at least 1.")
-            tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-            tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+        apply_threads(parser, args.threads)
         try:
             overrides = recipes.parse_overrides(args.overrides)
             unknown = sorted(set(args.variants or ()) - set(self.variants()))

@@ -87,23 +87,26 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=60, help="generator steps per timed round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=3, help="host calls before timing")
-    parser.add_argument("--threads", type=int, default=None, help="TensorFlow intra- and inter-op threads")
+    _common.add_threads_argument(parser)
     parser.add_argument("--out", type=pathlib.Path, default=RESULTS)
     args = parser.parse_args(argv)
+    from tfgan_zoo import data as data_lib, zoo
+
     pairs = []
     for text in args.pairs:
         variant, colon, data = text.partition(":")
         if not colon or not variant or not data:
             parser.error(f"--pairs {text!r}: use VARIANT:DATA, e.g. gan:mnist")
+        try:  # a wrong name is a usage error before anything is timed, not a trace from the middle of the run
+            zoo.get_variant(variant)
+            data_lib.training_options(data)
+        except ValueError as error:
+            parser.error(f"--pairs {text!r}: {error}")
         pairs.append((variant, data))
     if min(args.steps, args.rounds, args.warmup) < 1:
         parser.error("--steps, --rounds and --warmup must be at least 1.")
 
-    import tensorflow as tf
-
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    _common.apply_threads(parser, args.threads)
     machine = {**_common.machine_record(), "threads": args.threads or "TensorFlow's default"}
     rows = []
     for variant, data in pairs:

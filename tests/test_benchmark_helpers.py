@@ -312,6 +312,12 @@ def test_recipe_step_time_rejects_a_pair_without_data(capsys):
     with pytest.raises(SystemExit):
         recipe_step_time.main(["--pairs", "gan"])
     assert "--pairs 'gan': use VARIANT:DATA" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        recipe_step_time.main(["--pairs", "nope:mnist"])
+    assert "--pairs 'nope:mnist': variant='nope' is not in the zoo" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        recipe_step_time.main(["--pairs", "gan:mnist", "--threads", "0"])
+    assert "--threads 0: must be at least 1." in capsys.readouterr().err
 
 
 def test_recipe_step_time_times_both_paths_and_keeps_earlier_runs(tmp_path):
