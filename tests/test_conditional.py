@@ -482,3 +482,96 @@ def test_intra_class_fid_is_zero_for_the_real_classes_and_the_closed_form_for_a_
     shifted = intra_class_fid(_ClassShiftedGenerator(images, labels, 0.5), images, labels, extractor="identity")
     # same covariance, means 0.5 apart in each of 4 dimensions: FID = 4 * 0.25
     np.testing.assert_allclose(shifted["per_class_fid"], [1.0] * 3, rtol=1e-4)
+
+
+# --- self-conditioning: classes read off the latent, labels from clusters of the data ---------------------------
+
+
+def latent_class_painting_generator(latent_dim=2, frequencies=None):
+    """``z -> images`` filled with ``c / 10``, ``c`` the class read off ``z`` (:class:`LatentClass`)."""
+    from tfgan_zoo.layers import LatentClass
+
+    z = keras.Input((latent_dim,), name="z")
+    classes = LatentClass(K, frequencies)(z)
+    trainable = keras.layers.Dense(int(np.prod(SHAPE)))(z)
+    painted = keras.layers.Lambda(lambda t: keras.ops.cast(t[0], "float32")[:, None] / 10.0 + 0.0 * t[1])(
+        [classes, trainable])
+    return keras.Model(z, keras.layers.Reshape(SHAPE)(painted))
+
+
+def test_a_self_conditioned_critic_sees_every_fake_with_the_class_its_latent_gives_it():
+    frequencies = [0.0] * 5 + [0.2] * 5  # the classes 0-4 never drawn: the fakes' classes follow the frequencies
+    dataset, _, _ = painted_dataset()
+    model = SpyGAN(latent_class_painting_generator(frequencies=frequencies), projection_critic(),
+                   conditioning=conditioning.Conditioning(K, class_frequencies=frequencies, from_latent=True), seed=0)
+    model.compile(run_eagerly=True)
+    model.fit(dataset, epochs=1, verbose=0)
+    fakes = []
+    for images, labels in model.seen:  # reals carry their labels, fakes the class painted from their z
+        np.testing.assert_allclose(images.mean(axis=(1, 2, 3)) * 10, labels, atol=1e-5)
+        fakes.append(labels[images.mean(axis=(1, 2, 3)) * 10 >= 4.5])
+    assert set(np.concatenate(fakes)) == {5, 6, 7, 8, 9}
+    # sampling and export treat the generator as an unconditional one: z alone
+    painted = model.generate(400, seed=1)
+    assert set(np.round(painted.mean(axis=(1, 2, 3)) * 10).astype(int)) == {5, 6, 7, 8, 9}
+    with pytest.raises(ValueError, match=r"reads each image's class off its latent z .* takes no labels"):
+        model.generate(4, labels=3)
+    with pytest.raises(ValueError, match="takes no labels"):
+        model.generate_per_class(2)
+    with pytest.raises(ValueError, match="from_latent=1 must be True"):
+        conditioning.Conditioning(K, from_latent=1)
+
+
+def test_cluster_images_finds_separated_groups_and_their_sizes():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 5, size=(3, 6, 6, 1))
+    truth = np.repeat([0, 1, 2], [50, 30, 20])
+    images = centres[truth] + rng.normal(0, 0.1, size=(100, 6, 6, 1))
+    ids, frequencies = conditioning.cluster_images(images, 3, seed=0)
+    assert ids.dtype == np.int32
+    # the same partition as the truth, whatever the cluster numbering
+    assert len({(t, i) for t, i in zip(truth, ids)}) == 3 and len(set(ids)) == 3
+    np.testing.assert_allclose(sorted(frequencies), [0.2, 0.3, 0.5])
+    np.testing.assert_array_equal(conditioning.cluster_images(images, 3, seed=0)[0], ids)  # seeded
+    with pytest.raises(ValueError, match="num_clusters=1 must be an integer >= 2"):
+        conditioning.cluster_images(images, 1)
+    with pytest.raises(ValueError, match="num_clusters=200 is more than the 100 images"):
+        conditioning.cluster_images(images, 200)
+
+
+def test_a_self_conditioned_recipe_run_trains_on_clusters_and_exports_a_generator_of_z_alone(tmp_path):
+    from tfgan_zoo import recipes
+
+    overrides = {"self_conditioning": 4, "steps": 2, "steps_per_epoch": 2, "batch_size": 16, "jit_compile": False,
+                 "networks": {"generator": {"base_filters": 4}, "discriminator": {"base_filters": 4}}}
+    run = tfgan_zoo.zoo.build_run("hinge", "digits", overrides, seed=0)
+    model = run.model
+    assert model.conditioning.from_latent and model.conditioning.num_classes == 4
+    frequencies = np.asarray(model.conditioning.class_frequencies)
+    # the labels of the data are the clusters of the images, at the frequencies the generator's classes follow
+    ids, expected = conditioning.cluster_images(tfgan_zoo.data.digits_arrays(28)[0], 4, seed=0)
+    np.testing.assert_allclose(frequencies, expected)
+    assert model.generator.get_layer("latent_class").frequencies == model.conditioning.class_frequencies
+    images, labels = next(iter(run.dataset))
+    assert labels.shape == (16,) and set(labels.numpy()) <= set(range(4))
+    assert all(np.isfinite(v[-1]) for v in run.fit(verbose=0).history.values())
+    model.export_generator(str(tmp_path / "generator"))
+    exported = tf.saved_model.load(str(tmp_path / "generator")).signatures["serving_default"]
+    z = np.random.default_rng(0).standard_normal((3, model.latent_dim)).astype("float32")
+    np.testing.assert_allclose(exported(z=tf.constant(z))["images"].numpy(), model.generate(z), atol=1e-5)
+    for bad, message in [({"self_conditioning": 1}, r"self_conditioning=1 must be 0 \(off\) or the number of clusters"),
+                         ({"self_conditioning": True}, r"self_conditioning=True must be 0"),
+                         ]:
+        with pytest.raises(recipes.RecipeError, match=message):
+            recipes.resolve("hinge", "28px", bad)
+    with pytest.raises(recipes.RecipeError, match="cgan is already class-conditional"):
+        recipes.resolve("cgan", "28px", {"self_conditioning": 4})
+    with pytest.raises(recipes.RecipeError, match="the toy family trains on points"):
+        recipes.resolve("hinge", "toy", {"self_conditioning": 4})
+    for variant, message in [("pacgan", "packs 2 images"), ("realness", "train_iteration, generator_objective without"),
+                             ("sphere", "1024 outputs"),
+                             ("unrolled", "overrides generator_objective without labels")]:
+        with pytest.raises(recipes.RecipeError, match=rf"self_conditioning=4: {variant}.*{message}"):
+            recipes.resolve(variant, "28px", {"self_conditioning": 4})
+    with pytest.raises(recipes.RecipeError, match=r"'folder:/x' is not one of them"):
+        tfgan_zoo.zoo.build_run("hinge", "folder:/x", {"self_conditioning": 4}, data_options={"image_size": 28})

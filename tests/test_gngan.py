@@ -217,3 +217,17 @@ def test_keras_round_trip(tmp_path, toy_points):
     np.testing.assert_allclose(loaded.discriminator(x).numpy(), model.discriminator(x).numpy(), rtol=1e-6)
     z = RNG.normal(size=(4, 4)).astype("float32")
     np.testing.assert_array_equal(loaded.generate(z), model.generate(z))
+
+
+def test_a_class_conditional_critic_is_normalised_by_its_gradient_in_the_images_at_the_images_label():
+    # f(x, y) = w.x + b[y]: grad_x f = w whatever the label, so f_hat = (w.x + b[y]) / (||w|| + |w.x + b[y]|)
+    w, b = np.array([[3.0], [-4.0]], "float32"), np.array([0.5, -2.0, 7.0], "float32")
+    x_in, y_in = keras.Input((2,)), keras.Input((), dtype="int32")
+    embedding = keras.layers.Embedding(3, 1, embeddings_initializer=keras.initializers.Constant(b[:, None]))
+    dense = keras.layers.Dense(1, use_bias=False, kernel_initializer=keras.initializers.Constant(w))
+    critic = keras.Model([x_in, y_in], keras.layers.Add()([dense(x_in), embedding(y_in)]))
+    x, y = np.array([[1.0, 2.0], [0.0, -1.0], [2.0, 0.5]], "float32"), np.array([2, 0, 1], "int32")
+    f = x @ w[:, 0] + b[y]
+    expected = f / (5.0 + np.abs(f))
+    got = GradientNormalization(critic)([tf.constant(x), tf.constant(y)])
+    np.testing.assert_allclose(np.asarray(got)[:, 0], expected, rtol=1e-5)

@@ -151,6 +151,7 @@ def test_argument_errors_name_the_argument_and_the_fix(build, kwargs, message):
     lambda: nets.resnet_generator(32, 3, latent_dim=8, filters=8, spectral_normalization=True),
     lambda: nets.dcgan_generator(28, 1, latent_dim=8, base_filters=4, attention_resolution=14),
     lambda: nets.mlp_discriminator(hidden_units=(8,), spectral_normalization=True),
+    lambda: nets.dcgan_generator(28, 1, latent_dim=8, base_filters=4, latent_classes=3),
 ])
 def test_keras_file_round_trip(build, tmp_path):
     keras.utils.set_random_seed(3)
@@ -200,3 +201,51 @@ def test_dcgan_extra_convs_per_stage_deepen_both_nets_at_every_resolution():
     assert images.shape == (2, 28, 28, 1) and discriminator(images).shape == (2, 1)
     with pytest.raises(ValueError, match=r"extra_convs_per_stage=-1 is not valid for dcgan_generator; use an integer >= 0"):
         nets.dcgan_generator(28, 1, extra_convs_per_stage=-1)
+
+
+def test_latent_class_is_the_normal_cdf_of_the_first_coordinate_cut_into_equal_parts():
+    from scipy.stats import norm
+
+    from tfgan_zoo.layers import LatentClass
+
+    z = np.random.default_rng(0).standard_normal((40000, 3)).astype("float32")
+    classes = np.asarray(LatentClass(10)(z))
+    np.testing.assert_array_equal(classes, np.minimum(np.floor(10 * norm.cdf(z[:, 0])), 9).astype(int))
+    assert classes.dtype == np.int32
+    # uniform: 4,000 expected per class, binomial std 60; a cut at the wrong quantiles (e.g. of a uniform latent,
+    # floor(10 * z)) would put most of the mass in a few classes
+    assert np.abs(np.bincount(classes, minlength=10) - 4000).max() < 300
+    # just past each interior cut Phi^-1(k / 10) the class is k; just before it, k - 1
+    cuts = norm.ppf(np.arange(1, 10) / 10).astype("float32")
+    above = np.stack([cuts + 1e-4, np.zeros(9, "float32")], 1)
+    below = np.stack([cuts - 1e-4, np.zeros(9, "float32")], 1)
+    np.testing.assert_array_equal(np.asarray(LatentClass(10)(above)), np.arange(1, 10))
+    np.testing.assert_array_equal(np.asarray(LatentClass(10)(below)), np.arange(0, 9))
+    with pytest.raises(ValueError, match=r"num_classes=1 must be an integer >= 2"):
+        LatentClass(1)
+
+
+def test_dcgan_latent_classes_give_each_class_its_own_batch_norm_scale_and_shift():
+    from tfgan_zoo.layers import ConditionalBatchNormalization, LatentClass
+
+    keras.utils.set_random_seed(0)
+    generator = nets.dcgan_generator(28, 1, latent_dim=6, base_filters=4, latent_classes=5)
+    assert generator.input_shape == (None, 6)  # still a function of z alone
+    norms = _layers_of(generator, ConditionalBatchNormalization)
+    assert len(norms) == 2 and not _layers_of(generator, keras.layers.BatchNormalization)
+    assert len(_layers_of(generator, LatentClass)) == 1
+    for layer in norms:  # a distinct scale per class, so that the classes draw different images
+        layer.gamma.assign(np.random.default_rng(1).normal(1.0, 0.5, size=layer.gamma.shape).astype("float32"))
+    rest = np.random.default_rng(2).standard_normal((1, 5)).astype("float32")
+    # the same z[:, 1:] under two first coordinates in the same class (inference: per-sample batch norm) ...
+    same = generator(np.concatenate([[[0.05], [0.10]], np.repeat(rest, 2, 0)], 1).astype("float32")).numpy()
+    # ... and in two classes (Phi(-1.5) = 0.07 -> class 0, Phi(1.5) = 0.93 -> class 4)
+    other = generator(np.concatenate([[[-1.5], [1.5]], np.repeat(rest, 2, 0)], 1).astype("float32")).numpy()
+    within, between = np.abs(same[0] - same[1]).mean(), np.abs(other[0] - other[1]).mean()
+    assert between > 5 * within > 0
+    with pytest.raises(ValueError, match=r"latent_classes=3 .* needs normalization='batch' \(got 'layer'\)"):
+        nets.dcgan_generator(28, 1, normalization="layer", latent_classes=3)
+    with pytest.raises(ValueError, match=r"latent_classes=3 .* no num_classes \(got 10\)"):
+        nets.dcgan_generator(28, 1, num_classes=10, latent_classes=3)
+    with pytest.raises(ValueError, match=r"latent_classes=1 is not valid for dcgan_generator; use an integer >= 2"):
+        nets.dcgan_generator(28, 1, latent_classes=1)

@@ -28,8 +28,11 @@ import numpy as np
 import keras
 import tensorflow as tf
 
+from .layers.conditional import check_frequencies, latent_class_ids
+
 __all__ = ["Conditioning", "get_conditioning", "HEADS", "auxiliary_classifier_loss", "acgan_class_losses",
-           "images_and_class_ids", "class_ids_from_tensor", "check_labels", "requested_labels"]
+           "images_and_class_ids", "class_ids_from_tensor", "check_labels", "requested_labels", "cluster_images",
+           "loop_without_labels"]
 
 HEADS = ("projection", "auxiliary")
 
@@ -139,6 +142,39 @@ def requested_labels(labels, num_classes, count):
     return check_labels(labels, num_classes, count)
 
 
+def loop_without_labels(model_class):
+    """The methods of GAN's loop that ``model_class`` overrides without taking labels (then it cannot be
+    conditioned): ``[]`` for a class that keeps the loop or passes the labels on."""
+    from .models.gan import GAN  # the model layer sits right of this one
+
+    return [name for name in ("train_step", "train_iteration", "critic_update", "generator_update",
+                              "discriminator_objective", "generator_objective")
+            if getattr(model_class, name) is not getattr(GAN, name)
+            and not any(p in inspect.signature(getattr(model_class, name)).parameters
+                        for p in ("real_labels", "label_batches"))]
+
+
+def cluster_images(images, num_clusters, seed=0):
+    """Labels for self-conditioning: k-means clusters of ``images`` ``[n, ...]`` by their pixels
+    (scikit-learn's ``KMeans``, k-means++ initialisation, the best of 10 starts, ``random_state=seed``).
+
+    Returns ``(cluster_ids, frequencies)``: int32 ``[n]`` ids in ``0..num_clusters-1`` and the ``num_clusters``
+    cluster sizes divided by ``n``. Liu et al. (CVPR 2020) cluster the discriminator's features and re-cluster as
+    training goes; clustering the pixels once, before training, is the simpler form used here, enough to split
+    digits into pieces that are each nearly one digit.
+    """
+    from sklearn.cluster import KMeans
+
+    images = np.asarray(images, np.float32)
+    if isinstance(num_clusters, bool) or not isinstance(num_clusters, numbers.Integral) or num_clusters < 2:
+        raise ValueError(f"num_clusters={num_clusters!r} must be an integer >= 2.")
+    if len(images) < num_clusters:
+        raise ValueError(f"num_clusters={num_clusters} is more than the {len(images)} images to cluster; use at "
+                         "most as many clusters as images.")
+    ids = KMeans(int(num_clusters), n_init=10, random_state=seed).fit(images.reshape(len(images), -1)).labels_
+    return ids.astype(np.int32), np.bincount(ids, minlength=num_clusters) / len(ids)
+
+
 # --- The model's conditioning --------------------------------------------------------------------------
 
 
@@ -155,9 +191,17 @@ class Conditioning:
       class_frequencies: ``K`` non-negative weights of the classes for the fake images' labels (normalised
         here), e.g. the training set's class counts; None (default) for uniform.
       class_loss_weight: weight of the auxiliary classifier's losses in both objectives; 1 as in ACGAN.
+      from_latent: the fake images' classes are not drawn but read off their latent ``z`` by
+        :func:`tfgan_zoo.layers.latent_class_ids` (with ``class_frequencies``), as the generator's own
+        :class:`tfgan_zoo.layers.LatentClass` layer reads them: the generator takes ``z`` alone and samples,
+        exports and is judged as an unconditional one, while the critic sees each fake with its latent class and
+        each real image with its label. This is self-conditioning (Liu et al., "Diverse Image Generation via
+        Self-Conditioned GANs", CVPR 2020) when the labels are clusters of the training images
+        (:func:`cluster_images`). Default False.
     """
 
-    def __init__(self, num_classes, head="projection", class_frequencies=None, class_loss_weight=1.0):
+    def __init__(self, num_classes, head="projection", class_frequencies=None, class_loss_weight=1.0,
+                 from_latent=False):
         if isinstance(num_classes, bool) or not isinstance(num_classes, numbers.Integral) or num_classes < 2:
             raise ValueError(f"num_classes={num_classes!r} must be an integer >= 2 (the number of classes).")
         if head not in HEADS:
@@ -165,14 +209,10 @@ class Conditioning:
                              "'auxiliary' for an ACGAN classifier head.")
         self.num_classes = int(num_classes)
         self.head = head
-        self.class_frequencies = None
-        if class_frequencies is not None:
-            weights = np.asarray(class_frequencies, np.float64)
-            if weights.shape != (self.num_classes,) or not np.all(np.isfinite(weights)) or np.any(weights < 0) \
-                    or weights.sum() <= 0:
-                raise ValueError(f"class_frequencies must be {self.num_classes} finite weights >= 0, not all 0 "
-                                 f"(e.g. the class counts of the training set); got {class_frequencies!r}.")
-            self.class_frequencies = [float(w) for w in weights / weights.sum()]
+        self.class_frequencies = check_frequencies("class_frequencies", class_frequencies, self.num_classes)
+        if not isinstance(from_latent, bool):
+            raise ValueError(f"from_latent={from_latent!r} must be True (the fakes' classes are read off z) or False.")
+        self.from_latent = from_latent
         if isinstance(class_loss_weight, bool) or not isinstance(class_loss_weight, numbers.Real) \
                 or not 0 <= class_loss_weight < float("inf"):
             raise ValueError(f"class_loss_weight={class_loss_weight!r} must be a finite number >= 0 (ACGAN's is 1).")
@@ -199,11 +239,7 @@ class Conditioning:
         if model.pack_degree > 1:
             raise ValueError("conditioning and pack_degree > 1 do not combine: a packed critic input mixes the "
                              "images of several labels. Use pack_degree=1.")
-        overrides = [name for name in ("train_step", "train_iteration", "critic_update", "generator_update",
-                                       "discriminator_objective", "generator_objective")
-                     if getattr(type(model), name) is not getattr(GAN, name)
-                     and not any(p in inspect.signature(getattr(type(model), name)).parameters
-                                 for p in ("real_labels", "label_batches"))]
+        overrides = loop_without_labels(type(model))
         if overrides:
             raise ValueError(f"{type(model).__name__} overrides {', '.join(overrides)} without labels, so it cannot be "
                              "class-conditional; use a variant that keeps GAN's loop (gan, wgangp, sngan, ...).")
@@ -219,6 +255,10 @@ class Conditioning:
             ids = tf.cast(tf.searchsorted(cumulative, tf.reshape(uniform, [-1]), side="right"), tf.int32)
             ids = tf.reshape(ids, tf.shape(uniform))
         return tf.minimum(ids, self.num_classes - 1)  # u * K rounds to K for u just below 1 in float32
+
+    def latent_labels(self, latent):
+        """The classes of fakes drawn from ``latent`` when ``from_latent`` (int32 ``[batch]``)."""
+        return latent_class_ids(latent, self.num_classes, self.class_frequencies)
 
     def critic_inputs(self, images, labels):
         """What the critic network is called on (tensors: Keras takes no numpy array beside a tensor)."""
@@ -246,8 +286,9 @@ class Conditioning:
         return fake_output[:, :1], real_output, self.class_loss_weight * g_class, {"g_class_loss": g_class}
 
     def get_config(self):
-        return {"num_classes": self.num_classes, "head": self.head, "class_frequencies": self.class_frequencies,
-                "class_loss_weight": self.class_loss_weight}
+        config = {"num_classes": self.num_classes, "head": self.head, "class_frequencies": self.class_frequencies,
+                  "class_loss_weight": self.class_loss_weight}
+        return {**config, "from_latent": True} if self.from_latent else config
 
     def __eq__(self, other):
         return isinstance(other, Conditioning) and self.get_config() == other.get_config()

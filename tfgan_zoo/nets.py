@@ -36,7 +36,7 @@ import keras
 
 from .checks import is_int
 from .layers.attention import SelfAttention
-from .layers.conditional import ClassProjection, ConditionalBatchNormalization, LabelEmbedding
+from .layers.conditional import ClassProjection, ConditionalBatchNormalization, LabelEmbedding, LatentClass
 from .layers.spectral_normalization import SpectralNormalization
 
 __all__ = [
@@ -310,6 +310,8 @@ def dcgan_generator(
     spectral_normalization: bool = False,
     num_classes: Optional[int] = None,
     extra_convs_per_stage: int = 0,
+    latent_classes: Optional[int] = None,
+    latent_class_frequencies=None,
     name: str = "dcgan_generator",
 ) -> keras.Model:
     """DCGAN generator (Radford, Metz, Chintala 2016).
@@ -338,6 +340,12 @@ def dcgan_generator(
       extra_convs_per_stage: 3x3 stride-1 convolutions (each followed by the normalisation and ReLU) added at
         every resolution before its transposed convolution, keeping the channels: a deeper generator, as the
         TensorFlow MNIST DCGAN's stride-1 layer at 7x7. Default 0 (the paper's layout).
+      latent_classes: an unconditional generator with a discrete latent part: ``K`` classes read off ``z[:, 0]``
+        (:class:`tfgan_zoo.layers.LatentClass`, uniform when ``z`` is standard normal) select a scale and shift
+        of every batch normalisation, as the labels of a class-conditional generator do; the input stays ``z``
+        alone. Needs ``normalization="batch"``, a standard-normal latent and no ``num_classes``. Default None.
+      latent_class_frequencies: the latent classes' probabilities (``latent_classes`` weights, e.g. the sizes of
+        the data's clusters for a self-conditioned model); None for equal ones. Default None.
       name: model name.
     Returns:
       ``keras.Model``: ``[batch, latent_dim] -> [batch, image_size, image_size, channels]`` in [-1, 1], float32.
@@ -357,6 +365,12 @@ def dcgan_generator(
     initializer = keras.initializers.RandomNormal(stddev=_DCGAN_INITIALIZER_STDDEV)
     use_bias = normalization == "none"  # a bias just before a normalisation is redundant
     _check_class_options(builder, num_classes)
+    if latent_classes is not None:
+        _check_int_at_least(builder, "latent_classes", latent_classes, 2)
+        if num_classes is not None or normalization != "batch":
+            raise ValueError(f"{builder}: latent_classes={latent_classes!r} selects batch-norm scales by a class "
+                             f"read off z, so it needs normalization='batch' (got {normalization!r}) and no "
+                             f"num_classes (got {num_classes!r}); drop one of them.")
 
     filters = base_filters * 2 ** (stages - 1)
     z = keras.Input((latent_dim,), name="z")
@@ -364,6 +378,12 @@ def dcgan_generator(
     embedded = labels is not None and normalization != "batch"
     x = LabelEmbedding(num_classes, latent_dim)([z, labels]) if embedded else z
     norm_labels = None if embedded else labels
+    if latent_classes is not None:
+        norm_labels = LatentClass(latent_classes, latent_class_frequencies, name="latent_class")(z)
+        num_classes = latent_classes
+    elif latent_class_frequencies is not None:
+        raise ValueError(f"{builder}: latent_class_frequencies is given without latent_classes; set "
+                         "latent_classes=K too, or drop the frequencies.")
     x = _dense(base_size * base_size * filters, spectral_normalization, use_bias=use_bias,
                kernel_initializer=initializer)(x)
     x = keras.layers.Reshape((base_size, base_size, filters))(x)

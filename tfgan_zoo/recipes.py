@@ -73,6 +73,8 @@ _BASE = {
     "jit_compile": False,
     "augment": "none",
     "ada": False,
+    # 0: off; K >= 2: self-conditioning on K k-means clusters of the training images (zoo.build_run)
+    "self_conditioning": 0,
     "notes": "",
 }
 
@@ -321,7 +323,7 @@ def family_for_data(data, **data_options):
 
 # Fields added to the recipes after runs were first recorded, with the value that means "as before": a recorded
 # recipe without such a field trained exactly as one that holds this value.
-_ADDED_FIELDS = {"augment": "none", "ada": False}
+_ADDED_FIELDS = {"augment": "none", "ada": False, "self_conditioning": 0}
 
 
 def training_view(recipe):
@@ -396,6 +398,38 @@ def _validate_augment(recipe, family):
                           "augment=none there.")
 
 
+def _validate_self_conditioning(recipe, variant, family):
+    from . import conditioning, zoo
+
+    clusters = recipe["self_conditioning"]
+    if isinstance(clusters, bool) or not isinstance(clusters, int) or clusters == 1 or clusters < 0:
+        raise RecipeError(f"recipe self_conditioning={clusters!r} must be 0 (off) or the number of clusters K >= 2 "
+                          "of the training images that the model conditions on.")
+    if not clusters:
+        return
+    if family == "toy":
+        raise RecipeError(f"recipe self_conditioning={clusters} clusters images; the toy family trains on points, "
+                          "so use self_conditioning=0 there.")
+    if zoo.is_conditional(variant):
+        raise RecipeError(f"recipe self_conditioning={clusters}: {variant} is already class-conditional on the "
+                          "data's labels; use self_conditioning=0, or an unconditional variant.")
+    if recipe["networks"].get("kind") != "dcgan":
+        raise RecipeError(f"recipe self_conditioning={clusters} needs networks.kind='dcgan' (the generator that reads "
+                          f"its class off z); got {recipe['networks'].get('kind')!r}.")
+    entry = zoo.get_variant(variant)
+    unlabelled = conditioning.loop_without_labels(entry.model_class)
+    if unlabelled:
+        raise RecipeError(f"recipe self_conditioning={clusters}: {variant} overrides {', '.join(unlabelled)} without "
+                          "labels, so it cannot be conditioned; use self_conditioning=0 for it.")
+    critic = entry.discriminator_options({**entry.model_options, **recipe["model"]})
+    outputs, packed = critic.get("output_units", 1), critic.get("input_channels_multiplier", 1)
+    if outputs != 1 or packed != 1:
+        shape = f"packs {packed} images into one input" if packed != 1 else f"has {outputs} outputs per image"
+        raise RecipeError(f"recipe self_conditioning={clusters}: {variant}'s critic {shape}, and the projection head "
+                          "of self-conditioning adds one class term to one score of one image; use "
+                          "self_conditioning=0 for it.")
+
+
 def _validate(recipe, variant, family):
     """Checks every field's kind and every option's name against what it configures; raises RecipeError."""
     from . import zoo
@@ -420,6 +454,7 @@ def _validate(recipe, variant, family):
     if scale is not None and family != "toy":
         raise RecipeError(f"recipe point_scale={scale!r} applies to points only; use null for the {family!r} family.")
     _validate_augment(recipe, family)
+    _validate_self_conditioning(recipe, variant, family)
     if not isinstance(recipe["jit_compile"], bool):
         raise RecipeError(f"recipe jit_compile={recipe['jit_compile']!r} must be true or false.")
     kind = recipe["networks"].get("kind")

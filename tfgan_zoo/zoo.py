@@ -231,6 +231,33 @@ def build(name, data_shape, latent_dim=None, family=None, network_options=None, 
     return variant.model_class(generator, discriminator, **options)
 
 
+def _self_conditioned(resolved, data, data_options, seed):
+    """``(dataset, networks, model options)`` of a self-conditioned run (recipe ``self_conditioning=K``): the
+    training images with their k-means cluster as label (:func:`tfgan_zoo.conditioning.cluster_images`, seeded
+    by the run), a generator that reads its cluster off ``z`` (``latent_classes``, at the clusters' frequencies),
+    a projection critic over the ``K`` clusters and a model whose fakes' classes come from their latent."""
+    from . import conditioning as conditioning_lib
+    from . import data as data_lib
+
+    arrays = {"mnist": data_lib.mnist_arrays, "digits": data_lib.digits_arrays}
+    spec = data_lib.registry.get(data) if isinstance(data, str) else None
+    if spec is None or spec.name not in arrays:
+        raise recipes_lib.RecipeError(
+            f"recipe self_conditioning={resolved['self_conditioning']} clusters the training images in memory, "
+            f"which the zoo does for {' and '.join(arrays)}; {data!r} is not one of them. Use self_conditioning=0.")
+    images, _ = arrays[spec.name](**{k: v for k, v in (data_options or {}).items() if k in ("image_size", "limit")})
+    num_clusters = resolved["self_conditioning"]
+    clusters, frequencies = conditioning_lib.cluster_images(images, num_clusters, seed=seed)
+    frequencies = [float(f) for f in frequencies]
+    dataset = data_lib.pipeline.in_memory_dataset(images, resolved["batch_size"], seed, True, labels=clusters)
+    networks = recipes_lib.merge(resolved["networks"], {
+        "generator": {"latent_classes": num_clusters, "latent_class_frequencies": frequencies},
+        "discriminator": {"num_classes": num_clusters}})
+    conditioning = conditioning_lib.Conditioning(num_clusters, "projection", class_frequencies=frequencies,
+                                                 from_latent=True)
+    return dataset, networks, {**resolved["model"], "conditioning": conditioning}
+
+
 @dataclasses.dataclass
 class TrainingRun:
     """What :func:`build_run` returns: everything ``fit`` needs for one run of a recipe.
@@ -340,23 +367,31 @@ def build_run(name, data, overrides=None, *, seed=0, recipe=None, strategy=None,
         base = {k: v for k, v in saved.items() if k not in ("variant", "family")}
         overrides = recipes_lib.merge(base, overrides or {})
     resolved = recipes_lib.resolve(name, family, overrides)
+    if resolved["networks"]["generator"].get("latent_classes") and resolved["latent_distribution"] != "normal":
+        raise recipes_lib.RecipeError(
+            f"networks.generator.latent_classes reads its class off a standard-normal latent, but the recipe's "
+            f"latent_distribution is {resolved['latent_distribution']!r}; set latent_distribution=normal or drop "
+            "latent_classes.")
     keras.utils.set_random_seed(seed)  # first: tf.data's shuffle order depends on the global seed too
     dataset = None
-    if data_options is not None:
+    if resolved["self_conditioning"]:  # its own dataset: the images with their clusters as labels
+        dataset, networks, model_options = _self_conditioned(resolved, data, data_options, seed)
+    elif data_options is not None:
         if is_conditional(name):
             data_options = {**data_options, "labels": True}
             if "labels" not in inspect.signature(data_lib.registry.get(data).loader).parameters:
                 raise ValueError(f"{name} is class-conditional and trains on labelled images; {data!r} has no "
                                  "labels. Use --data mnist or --data digits.")
         dataset = data_lib.load(data, batch_size=resolved["batch_size"], seed=seed, repeat=True, **data_options)
-    networks = _with_point_scale(resolved, dataset)
+    if not resolved["self_conditioning"]:
+        networks, model_options = _with_point_scale(resolved, dataset), resolved["model"]
     with (strategy or tf.distribute.get_strategy()).scope():
         model = build(resolved["variant"], shape, latent_dim=resolved["latent_dim"],
                       family=None if networks["kind"] == "mlp" else networks["kind"],
                       network_options={"generator": networks["generator"],
                                        "discriminator": networks["discriminator"]},
                       seed=seed, latent_distribution=resolved["latent_distribution"],
-                      augment=augment_lib.from_recipe(resolved["augment"], resolved["ada"]), **resolved["model"])
+                      augment=augment_lib.from_recipe(resolved["augment"], resolved["ada"]), **model_options)
         steps, schedule = resolved["steps"], resolved["lr_schedule"]
         model.compile(d_optimizer=_recipe_optimizer(resolved["d_optimizer"], schedule, steps * model.n_critic),
                       g_optimizer=_recipe_optimizer(resolved["g_optimizer"], schedule, steps),

@@ -1,4 +1,5 @@
-"""Layers that read class labels: conditional batch normalisation, a class projection, a label embedding.
+"""Layers that read class labels: conditional batch normalisation, a class projection, a label embedding; and
+one that makes them: a latent class read off the latent (:class:`LatentClass`).
 
 Each takes ``[inputs, labels]`` with ``labels`` int32 class ids of shape ``[batch]``; :mod:`tfgan_zoo.nets` builds
 the conditional generators and critics of :mod:`tfgan_zoo.conditioning` from them.
@@ -6,11 +7,13 @@ the conditional generators and critics of :mod:`tfgan_zoo.conditioning` from the
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import ops
 
 from .spectral_normalization import SpectralNormalization
 
-__all__ = ["ConditionalBatchNormalization", "ClassProjection", "LabelEmbedding"]
+__all__ = ["ConditionalBatchNormalization", "ClassProjection", "LabelEmbedding", "LatentClass", "latent_class_ids",
+           "check_frequencies"]
 
 
 def _check_num_classes(layer, num_classes):
@@ -153,3 +156,69 @@ class LabelEmbedding(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes, "embedding_dim": self.embedding_dim}
+
+
+def latent_class_ids(z, num_classes, frequencies=None):
+    """The class of each latent ``z`` ``[batch, d]``: ``Phi(z[:, 0])``, uniform in (0, 1) for a standard-normal
+    latent, cut at the cumulative class frequencies (equal parts when ``frequencies`` is None); int32 ``[batch]``.
+    ``P(class = k) = frequencies[k]`` when ``z`` is standard normal."""
+    cdf = 0.5 * (1.0 + ops.erf(ops.cast(z[:, 0], "float32") / ops.sqrt(2.0)))
+    if frequencies is None:
+        ids = ops.floor(cdf * num_classes)
+    else:
+        cuts = ops.convert_to_tensor(np.cumsum(np.asarray(frequencies, np.float64))[:-1], "float32")
+        ids = ops.sum(ops.cast(cdf[:, None] >= cuts[None, :], "float32"), axis=1)
+    return ops.cast(ops.clip(ids, 0, num_classes - 1), "int32")
+
+
+def check_frequencies(name, frequencies, num_classes):
+    """``frequencies`` as ``num_classes`` floats summing to 1 (normalised), or None; raises ValueError naming the
+    argument ``name``."""
+    if frequencies is None:
+        return None
+    weights = np.asarray(frequencies, np.float64)
+    if weights.shape != (num_classes,) or not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
+        raise ValueError(f"{name} must be {num_classes} finite weights >= 0, not all 0 (e.g. the class counts of the "
+                         f"training set); got {frequencies!r}.")
+    return [float(w) for w in weights / weights.sum()]
+
+
+@keras.saving.register_keras_serializable(package="tfgan_zoo")
+class LatentClass(keras.layers.Layer):
+    """A discrete class read off a standard-normal latent (:func:`latent_class_ids`): ``c = k`` when
+    ``Phi(z[:, 0])`` falls in the ``k``-th of ``K`` intervals of (0, 1), of equal lengths or of lengths
+    ``frequencies``; ``[batch, d] -> [batch]`` int32, distributed as the frequencies when ``z ~ N(0, I)``.
+
+    It gives a generator that takes ``z`` alone a discrete part in its latent: the class ids feed conditional batch
+    normalisation (``nets.dcgan_generator(latent_classes=K)``), so the generator is ``K`` generators sharing every
+    weight but a scale and shift per class and can draw data made of separate pieces (the ten digits) without the
+    in-between shapes a map of one connected Gaussian passes through (Khayatkhoei, Singh & Elgammal, NeurIPS 2018).
+    A self-conditioned model (:class:`tfgan_zoo.conditioning.Conditioning` with ``from_latent=True``) shows the
+    critic the same class. The class is a step function of ``z[:, 0]``: no gradient flows through it.
+
+    Args:
+      num_classes: ``K``, >= 2.
+      frequencies: ``K`` weights of the classes (normalised here), e.g. the sizes of the training set's clusters;
+        None for equal ones.
+
+    Call: ``layer(z)`` with ``z`` of shape ``[batch, d]``, ``d >= 1``, drawn from a standard normal.
+    """
+
+    batch_independent = True
+
+    def __init__(self, num_classes, frequencies=None, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = _check_num_classes("LatentClass", num_classes)
+        self.frequencies = check_frequencies("LatentClass: frequencies", frequencies, self.num_classes)
+
+    def call(self, z):
+        return latent_class_ids(z, self.num_classes, self.frequencies)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],)
+
+    def compute_output_spec(self, z):
+        return keras.KerasTensor((z.shape[0],), dtype="int32")
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes, "frequencies": self.frequencies}

@@ -85,6 +85,9 @@ class GradientNormalization(keras.Model):
         self.built = True
 
     def call(self, inputs, training=False):
+        if isinstance(inputs, (list, tuple)):  # a class-conditional critic [images, labels]: the norm is that of
+            images, *labels = inputs             # the gradient in the images, each image's label held fixed
+            return gradient_normalize(lambda x: self.layer([x, *labels], training=training), images)
         return gradient_normalize(lambda x: self.layer(x, training=training), inputs)
 
     def compute_output_shape(self, input_shape):

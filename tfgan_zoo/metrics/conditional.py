@@ -21,6 +21,8 @@ __all__ = ["class_agreement", "class_conditional_accuracy", "intra_class_fid"]
 def _num_classes(generator):
     conditioning = getattr(generator, "conditioning", None)
     count = conditioning.num_classes if conditioning is not None else getattr(generator, "num_classes", None)
+    if getattr(conditioning, "from_latent", False):  # self-conditioned: its classes are clusters read off z
+        count = None
     if count is None:
         raise ValueError("generator is not class-conditional (no num_classes): the conditional scores ask it for "
                          "images of each class; score an unconditional generator with tfgan_zoo.metrics.evaluate.")

@@ -532,9 +532,23 @@ class GAN(keras.Model):
         frequencies (uniform by default)."""
         return self._random(self.conditioning.sample_labels, [batch_size])
 
+    def fake_labels(self, latent):
+        """The classes of the fakes drawn from ``latent``: read off it for a self-conditioned model
+        (``Conditioning(from_latent=True)``), else drawn (:meth:`sample_labels`)."""
+        if self.conditioning.from_latent:
+            return self.conditioning.latent_labels(latent)
+        return self.sample_labels(tf.shape(latent)[0])
+
+    @property
+    def takes_labels(self):
+        """Whether the generator is called on ``[z, labels]`` (a class-conditional model whose classes are not
+        read off ``z``) and ``generate`` takes ``labels``."""
+        return self.conditioning is not None and not self.conditioning.from_latent
+
     def generator_inputs(self, latent, labels=None):
-        """What the generator network is called on: ``latent``, or ``[latent, labels]`` for a conditional model."""
-        return latent if labels is None else [latent, labels]
+        """What the generator network is called on: ``latent``, or ``[latent, labels]`` for a conditional model
+        (``latent`` alone when its classes are read off ``z``)."""
+        return [latent, labels] if labels is not None and self.takes_labels else latent
 
     def _critic_network_inputs(self, images, labels=None):
         return images if labels is None else self.conditioning.critic_inputs(images, labels)
@@ -714,7 +728,7 @@ class GAN(keras.Model):
         """One critic update on one real batch (and its class ids, for a conditional model); returns its figures."""
         batch = tf.shape(real_images)[0]
         latent = self.sample_latent(batch)
-        fake_labels = None if real_labels is None else self.sample_labels(batch)
+        fake_labels = None if real_labels is None else self.fake_labels(latent)
         fake_images = tf.stop_gradient(self.generator(self.generator_inputs(latent, fake_labels), training=True))
         labels = _with_labels(real_labels=real_labels, fake_labels=fake_labels)
         objective = self._with_regularization(
@@ -727,7 +741,7 @@ class GAN(keras.Model):
         """One generator update; ``real_images`` is the last critic batch (read by relativistic losses)."""
         batch = tf.shape(real_images)[0] * self.generator_batch_multiplier
         latent = self.sample_latent(batch)
-        labels = {} if real_labels is None else {"real_labels": real_labels, "fake_labels": self.sample_labels(batch)}
+        labels = {} if real_labels is None else {"real_labels": real_labels, "fake_labels": self.fake_labels(latent)}
         objective = self._with_regularization(
             self.generator, lambda: self.generator_objective(real_images, latent, **labels), "g_loss")
         figures = self._minimize(self.g_optimizer, self.generator.trainable_variables, objective)
@@ -933,7 +947,10 @@ class GAN(keras.Model):
             if latent.ndim != 2 or latent.shape[1] != self.latent_dim:
                 raise ValueError(f"z has shape {latent.shape}; generate expects [n, {self.latent_dim}] "
                                  f"(latent_dim={self.latent_dim}) or a count n.")
-        labels = conditioning_lib.requested_labels(labels, getattr(self.conditioning, "num_classes", None), len(latent))
+        if labels is not None and self.conditioning is not None and not self.takes_labels:
+            raise ValueError(f"labels={labels!r}: this model reads each image's class off its latent z "
+                             "(Conditioning(from_latent=True)), so it takes no labels; pass z to choose images.")
+        labels = conditioning_lib.requested_labels(labels, self._generator_classes, len(latent))
         outputs = [self._generate_batch(tf.constant(latent[i:i + batch_size]),
                                         **_with_labels(labels=None if labels is None else tf.constant(labels[i:i + batch_size])))
                    for i in range(0, len(latent), batch_size)]
@@ -942,11 +959,17 @@ class GAN(keras.Model):
     def generate_per_class(self, per_class, batch_size=256, seed=None):
         """``per_class`` images of every class, class by class: ``[num_classes * per_class, ...]``, the images of
         class ``c`` at rows ``c * per_class ...``; one grid row per class with ``rows=num_classes``."""
-        if self.conditioning is None:
-            raise ValueError(f"generate_per_class: {type(self).__name__} is not class-conditional.")
+        if not self.takes_labels:
+            raise ValueError(f"generate_per_class: the generator of {type(self).__name__} takes no labels (it is not "
+                             "class-conditional, or reads its classes off z).")
         per_class = check_positive_int("per_class", per_class, "Ask for at least one image per class.")
         labels = np.repeat(np.arange(self.conditioning.num_classes), per_class)
         return self.generate(len(labels), batch_size=batch_size, seed=seed, labels=labels)
+
+    @property
+    def _generator_classes(self):
+        # the classes a caller may request of the generator; None when it takes z alone
+        return self.conditioning.num_classes if self.takes_labels else None
 
     @tf.function(reduce_retracing=True)
     def _generate_batch(self, latent, labels=None):
@@ -965,7 +988,7 @@ class GAN(keras.Model):
 
         return export_generator(self.sampling_generator, path, self.latent_dim,
                                 self.latent_distribution if isinstance(self.latent_distribution, str) else "normal",
-                                **_with_labels(num_classes=getattr(self.conditioning, "num_classes", None)))
+                                **_with_labels(num_classes=self._generator_classes))
 
     # -- serialisation ---------------------------------------------------------------------------------------
 
