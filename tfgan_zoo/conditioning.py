@@ -18,6 +18,11 @@ number of classes), so that conditioning composes with every objective by option
 
 The networks come from :mod:`tfgan_zoo.nets` with ``num_classes=`` (conditional batch norm or a label embedding in
 the generator; a projection or auxiliary head in the critic), built from :mod:`tfgan_zoo.layers.conditional`.
+
+*Self-conditioning* uses the same machinery without labels: the data's labels are clusters of the training images
+(:func:`cluster_images`), the generator reads its cluster off ``z`` (``nets.dcgan_generator(latent_classes=K)``) and
+``Conditioning(K, from_latent=True)`` shows the critic each fake with that cluster; the generator is then one of
+``z`` alone (the recipe field ``self_conditioning=K`` builds all of it, :func:`tfgan_zoo.zoo.build_run`).
 """
 from __future__ import annotations
 
