@@ -42,11 +42,12 @@ REPOSITORY_DESTINATION = Destination(REPOSITORY / "weights" / "tfgan_zoo_weights
                                      REPOSITORY / "tfgan_zoo" / "pretrained" / "manifest.json")
 
 
-def save_generator(generator, path, latent_dim, latent_distribution="normal"):
+def save_generator(generator, path, latent_dim, latent_distribution="normal", num_classes=None):
     """Writes ``generator`` as the shipped SavedModels are written: :func:`tfgan_zoo.export.export_generator`
     (``serving_default(z)`` and ``sample(count, seed)`` with ``z ~ N(0, I)``, or U(-1, 1) with
-    ``latent_distribution="uniform"``; each weight stored once)."""
-    return export_generator(generator, path, latent_dim, latent_distribution)
+    ``latent_distribution="uniform"``; with ``num_classes``, a class-conditional generator of ``[z, labels]``
+    whose signatures take labels too; each weight stored once)."""
+    return export_generator(generator, path, latent_dim, latent_distribution, num_classes=num_classes)
 
 
 def install_generator(staged, name, entry, destination=REPOSITORY_DESTINATION):

@@ -204,10 +204,39 @@ def markdown(rows, baseline, settings):
                   "In brackets, the `--set` overrides of the variant's recipe at the time of the run; rows marked "
                   "*(recipe …)* ran a recipe that has changed since (each run's recipe is in the JSON).", "",
                   *summary_table(tuned, baseline)]
+    lines += ["", *shipped_table()]
     lines += ["", f"Machine: {settings.get('machine', '?')}; TensorFlow {settings.get('tensorflow', '?')}, "
               f"Keras {settings.get('keras', '?')}. Regenerate: `python benchmarks/zoo_mnist.py` (resumes; "
               "`--report` redraws from the JSON)."]
     return "\n".join(lines) + "\n"
+
+
+def shipped_table(manifest_path=_shipping.REPOSITORY_DESTINATION.manifest_path):
+    """Markdown lines: every shipped MNIST generator on the bar's figures, as its manifest entry records them (the
+    score card and the independent judge of the reloaded SavedModel, measured when it was shipped), best first."""
+    import json
+
+    entries = {name: entry for name, entry in json.loads(pathlib.Path(manifest_path).read_text())["generators"].items()
+               if entry.get("data") == "mnist"}
+    lines = ["## Shipped generators", "",
+             "Each `<variant>_mnist` generator of `tfgan_zoo.pretrained`, judged from its reloaded SavedModel when it "
+             "was shipped (`tfgan_zoo/pretrained/manifest.json`; `tests/test_pretrained.py` measures the score card "
+             "again). *made from*: the recipe's fingerprint, or *older protocol* for one trained before the recipes.",
+             "", "| generator | made from | steps | confident (ours) | confident (independent) | precision | "
+             "max \\|f−0.1\\| | FID | bar |", "|---|---|---|---|---|---|---|---|---|"]
+    def order(item):
+        scores = item[1].get("scores", {})
+        return -min(scores.get("confident_fraction", 0), scores.get("independent_confident_fraction", 0))
+    for name, entry in sorted(entries.items(), key=order):
+        scores = entry.get("scores")
+        if scores is None:
+            lines.append(f"| `{name}` | older protocol | {entry.get('generator_steps', 0):,} | — | — | — | — | — | — |")
+            continue
+        lines.append(f"| `{name}` | recipe {recipe_id(entry['recipe'])} | {entry['generator_steps']:,} | "
+                     f"{scores['confident_fraction']:.3f} | {scores['independent_confident_fraction']:.3f} | "
+                     f"{scores['precision']:.3f} | {scores['max_class_deviation']:.3f} | {scores['fid']:.1f} | "
+                     f"{'**yes**' if entry['meets_target'] else 'no'} |")
+    return lines
 
 
 def plot(samples, rows, path):
@@ -325,7 +354,8 @@ def ship(model, record, destination=_shipping.REPOSITORY_DESTINATION):
     name = shipped_name(record)
     with tempfile.TemporaryDirectory() as staging:  # the package never holds a half-written SavedModel
         staged = _shipping.save_generator(model.sampling_generator, pathlib.Path(staging) / name, model.latent_dim,
-                                           model.latent_distribution)
+                                           model.latent_distribution,
+                                           num_classes=model.conditioning.num_classes if model.takes_labels else None)
         facts = {key: record[key] for key in ("variant", "recipe", "seed", "generator_steps", "train_cpu_seconds")}
         return install(staged, name, {**facts, "latent_distribution": model.latent_distribution}, destination)
 

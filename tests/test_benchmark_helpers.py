@@ -333,3 +333,23 @@ def test_recipe_step_time_times_both_paths_and_keeps_earlier_runs(tmp_path):
     assert set(row["ms_per_step"]) == {"no XLA", "XLA"} and all(v > 0 for v in row["ms_per_step"].values())
     assert "| gan | ring8 | toy | 512 | 50 |" in (tmp_path / "recipe_step_time.md").read_text()
     assert (tmp_path / "recipe_step_time.png").stat().st_size > 0
+
+
+def test_zoo_mnist_shipped_table_lists_mnist_generators_best_first_from_the_manifest(tmp_path):
+    def scores(ours, theirs):
+        return {"confident_fraction": ours, "independent_confident_fraction": theirs, "precision": 0.8,
+                "max_class_deviation": 0.01, "fid": 5.0}
+    manifest = {"generators": {
+        "gan_ring": {"data": "ring_of_8"},  # not MNIST: left out
+        "lsgan_mnist": {"data": "mnist", "fid": 30.0, "generator_steps": 12000},  # before the recipes
+        "gan_mnist": {"data": "mnist", "recipe": {"variant": "gan"}, "generator_steps": 12000,
+                      "scores": scores(0.95, 0.70), "meets_target": False},  # ranked by its weaker judge: 0.70
+        "hinge_mnist": {"data": "mnist", "recipe": {"variant": "hinge"}, "generator_steps": 12000,
+                        "scores": scores(0.85, 0.84), "meets_target": True}}}
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    table = [line for line in zoo_mnist.shipped_table(path) if line.startswith("| `")]
+    assert [line.split("`")[1] for line in table] == ["hinge_mnist", "gan_mnist", "lsgan_mnist"]
+    assert table[0].endswith("| 0.850 | 0.840 | 0.800 | 0.010 | 5.0 | **yes** |")
+    assert f"recipe {_common.recipe_id({'variant': 'hinge'})}" in table[0]
+    assert "| older protocol | 12,000 | — |" in table[2]

@@ -569,9 +569,29 @@ def test_a_self_conditioned_recipe_run_trains_on_clusters_and_exports_a_generato
     with pytest.raises(recipes.RecipeError, match="the toy family trains on points"):
         recipes.resolve("hinge", "toy", {"self_conditioning": 4})
     for variant, message in [("pacgan", "packs 2 images"), ("realness", "train_iteration, generator_objective without"),
-                             ("sphere", "1024 outputs"),
-                             ("unrolled", "overrides generator_objective without labels")]:
+                             ("sphere", "1024 outputs")]:
         with pytest.raises(recipes.RecipeError, match=rf"self_conditioning=4: {variant}.*{message}"):
             recipes.resolve(variant, "28px", {"self_conditioning": 4})
     with pytest.raises(recipes.RecipeError, match=r"'folder:/x' is not one of them"):
         tfgan_zoo.zoo.build_run("hinge", "folder:/x", {"self_conditioning": 4}, data_options={"image_size": 28})
+
+
+def test_the_unrolled_gan_shows_its_unrolled_critic_every_image_with_its_own_label():
+    from tfgan_zoo.models.unrolled import UnrolledGAN
+
+    class SpyUnrolled(SpyGAN, UnrolledGAN):
+        pass
+
+    dataset, _, _ = painted_dataset(n=32)
+    model = SpyUnrolled(label_painting_generator(), projection_critic(), conditioning=K, unroll_steps=2, seed=0)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-3), run_eagerly=True)
+    model.fit(dataset, epochs=1, verbose=0)
+    # per step: the critic update (real + fake), then 2 unrolled objectives and the final one, each real + fake
+    assert len(model.seen) == 4 * (2 + 3 * 2)
+    for images, labels in model.seen:
+        assert labels is not None
+        np.testing.assert_allclose(images.mean(axis=(1, 2, 3)) * 10, labels, atol=1e-5)
+    with pytest.raises(ValueError, match="UnrolledGAN takes a conditioning with head='projection'"):
+        UnrolledGAN(label_painting_generator(),
+                    keras.Sequential([keras.Input(SHAPE), keras.layers.Flatten(), keras.layers.Dense(1 + K)]),
+                    conditioning=conditioning.Conditioning(K, head="auxiliary"))

@@ -274,9 +274,9 @@ RECIPES = {
                      "notes": _NOT_SELF_CONDITIONED.format("has its own loop and 20 outcomes per image")},
         "sphere": {"self_conditioning": 0,
                    "notes": _NOT_SELF_CONDITIONED.format("scores each image with a 1,024-d point on the sphere")},
-        "unrolled": {"self_conditioning": 0, "steps": 6000,
-                     "notes": _NOT_SELF_CONDITIONED.format("has its own generator objective (the unrolled critic)")
-                     + "; 6,000 steps, as a step costs about 6 times the standard GAN's (143 ms on one core)"},
+        "unrolled": {"steps": 6000,
+                     "notes": "the family's settings for 6,000 steps, as a step costs about 6 times the standard "
+                              "GAN's (143 ms on one core)"},
     },
     "32px": {
         "sngan": {"model": {"setting": "resnet"}, "lr_schedule": "linear_decay",

@@ -29,7 +29,7 @@ import keras
 import tensorflow as tf
 
 from ..checks import check_non_negative_int
-from .gan import GAN
+from .gan import GAN, _with_labels
 
 __all__ = ["UnrolledGAN", "UNROLL_OPTIMIZERS"]
 
@@ -117,6 +117,10 @@ class UnrolledGAN(GAN):
                                                      and unroll_learning_rate > 0):
             raise ValueError(f"unroll_learning_rate={unroll_learning_rate!r} must be a number > 0, or None to use "
                              "the critic optimizer's learning rate.")
+        if self.conditioning is not None and self.conditioning.head != "projection":
+            raise ValueError(f"UnrolledGAN takes a conditioning with head='projection' (the critic reads the labels); "
+                             f"got head={self.conditioning.head!r}, whose class losses the unrolled objective does "
+                             "not carry.")
         self.unroll_steps = unroll_steps
         self.stop_gradient_unroll = stop_gradient_unroll
         self.zero_sum = zero_sum
@@ -161,7 +165,7 @@ class UnrolledGAN(GAN):
         hyper = (float(adam.beta_1), float(adam.beta_2), float(adam.epsilon), tf.cast(adam.iterations, tf.float32))
         return moments, velocities, hyper
 
-    def unrolled_critic_weights(self, real_images, fake_images):
+    def unrolled_critic_weights(self, real_images, fake_images, real_labels=None, fake_labels=None):
         """The critic's trainable weights after ``unroll_steps`` unrolled updates, ``[θ_D^K]`` (tensors).
 
         Differentiable with respect to ``fake_images`` (and so the generator) unless ``stop_gradient_unroll``.
@@ -169,6 +173,7 @@ class UnrolledGAN(GAN):
         Args:
           real_images: the real batch ``[batch, ...]`` used by every unrolled step.
           fake_images: the generator's batch ``[batch', ...]`` used by every unrolled step.
+          real_labels, fake_labels: their class ids, for a conditional model (else None).
         Returns:
           A list of tensors, one per ``discriminator.trainable_variables``, same shapes and dtypes.
         """
@@ -186,7 +191,8 @@ class UnrolledGAN(GAN):
             with tf.GradientTape() as tape:
                 tape.watch(weights)
                 loss, _ = self._with_critic_weights(
-                    weights, lambda: self.discriminator_objective(real_images, fake_images))
+                    weights, lambda: self.discriminator_objective(
+                        real_images, fake_images, **_with_labels(real_labels=real_labels, fake_labels=fake_labels)))
             gradients = tape.gradient(tf.cast(loss, tf.float32), weights,
                                       unconnected_gradients=tf.UnconnectedGradients.ZERO)
             if tf.distribute.get_strategy().num_replicas_in_sync > 1:
@@ -207,20 +213,26 @@ class UnrolledGAN(GAN):
 
     # -- the hook -----------------------------------------------------------------------------------------
 
-    def generator_objective(self, real_images, latent):
+    def generator_objective(self, real_images, latent, real_labels=None, fake_labels=None):
         """The generator's loss against the unrolled critic ``θ_D^K``; figures ``{"g_loss"}``.
 
-        ``-loss.discriminator(D_K(x), D_K(G(z)))`` when ``zero_sum``, else ``loss.generator(D_K(G(z)), D_K(x))``.
+        ``-loss.discriminator(D_K(x), D_K(G(z)))`` when ``zero_sum``, else ``loss.generator(D_K(G(z)), D_K(x))``;
+        for a conditional model (projection head) the critic reads each image's class id.
         """
-        fake_images = self.generator(latent, training=True)
-        weights = self.unrolled_critic_weights(real_images, fake_images)
+        fake_images = self.generator(self.generator_inputs(latent, fake_labels), training=True)
+        weights = self.unrolled_critic_weights(real_images, fake_images, real_labels, fake_labels)
+
+        def real_output():
+            return self.critic(real_images, **_with_labels(labels=real_labels))
+
+        def fake_output():
+            return self.critic(fake_images, **_with_labels(labels=fake_labels))
 
         def loss_against_unrolled_critic():
             if self.zero_sum:
-                return -self.loss_pair.discriminator(self.critic(real_images), self.critic(fake_images))
-            fake_output = self.critic(fake_images)
-            real_output = self.critic(real_images) if self.loss_pair.generator_needs_real else None
-            return self.loss_pair.generator(fake_output, real_output)
+                return -self.loss_pair.discriminator(real_output(), fake_output())
+            fake = fake_output()
+            return self.loss_pair.generator(fake, real_output() if self.loss_pair.generator_needs_real else None)
 
         loss = self._with_critic_weights(weights, loss_against_unrolled_critic)
         return loss, {"g_loss": loss}
