@@ -10,13 +10,14 @@ weights that do not belong to this version of the package are refused with a mes
 
 Each generator is a TensorFlow SavedModel of one of two kinds (the manifest entry's ``"data"``):
 
-* ``<variant>_mnist``: a variant of the zoo trained on the 5,000 embedded MNIST digits. The manifest records its
-  classifier-FID at a fixed evaluation protocol (:data:`FID_PROTOCOL`, :func:`fid_at_protocol`). Those made from
-  the variant's ``28px`` recipe (``python benchmarks/zoo_mnist.py --ship``, or a ``tfgan-zoo train`` run shipped by
-  ``benchmarks/ship_mnist_run.py``) also record the recipe, their score card (:mod:`tfgan_zoo.metrics.score_card`,
-  with the independent judge's figure) and whether they meet :data:`MNIST_BAR`; the class-conditional ones
-  (``cgan_mnist``, ``acgan_mnist``) their class-conditional accuracy. The others are the older protocol's: paper
-  defaults under a fixed budget of 10 CPU-minutes.
+* ``<variant>_mnist``: a variant of the zoo trained on the 5,000 embedded MNIST digits: seed 0 of its ``28px``
+  recipe (``python benchmarks/zoo_mnist.py --ship``, or a ``tfgan-zoo train`` run shipped by
+  ``benchmarks/ship_mnist_run.py``; the unconditional ones self-conditioned where the variant allows it). The
+  manifest records its classifier-FID at a fixed evaluation protocol (:data:`FID_PROTOCOL`,
+  :func:`fid_at_protocol`), the recipe, its score card (:mod:`tfgan_zoo.metrics.score_card`, with the independent
+  judge's figure) and whether it meets :data:`MNIST_BAR`; the class-conditional ones (``cgan_mnist``,
+  ``acgan_mnist``) also their class-conditional accuracy. A generator without a recipe in the manifest is one of
+  the older protocol (paper defaults under a fixed budget of 10 CPU-minutes).
 * ``<variant>_ring`` and ``<variant>_grid``: generators of 2-D points for the toy mixtures ``ring_of_8`` and
   ``grid_of_25`` (:func:`tfgan_zoo.data.toy_mixture`), written by ``python benchmarks/toy_coverage.py --ship``:
   seed 0 of the variant's ``toy`` recipe (:mod:`tfgan_zoo.recipes`), every variant but the image-only SAGAN,
