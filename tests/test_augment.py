@@ -370,7 +370,7 @@ def test_recipe_fields_reach_the_model():
         recipes.resolve("gan", "28px", {"ada": True})
     run = zoo.build_run("wgangp", (28, 28, 1), recipes.parse_overrides(
         ["augment=color,translation", "ada.speed_images=100000", "networks.generator.base_filters=4",
-         "networks.discriminator.base_filters=4"]))
+         "networks.discriminator.base_filters=4", "self_conditioning=0"]))  # a shape: no images to cluster
     assert isinstance(run.model.augment, ADA) and run.model.augment.policy == "color,translation"
     assert run.model.augment.speed_images == 100000 and "ada_p" in run.model.figure_names
 

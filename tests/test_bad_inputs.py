@@ -305,7 +305,9 @@ def test_cli_unknown_variant_and_dataset(tmp_path, capsys):
 # The CLI: exit status 2, one line naming the option and the fix, no traceback, no run folder left behind.
 CLI_CASES = [
     (["train", "gan", "--data", "ring8", "--image-size", "28"], "--image-size 28: ring8 holds 2-D points"),
-    (["train", "gan", "--data", "mnist", "--family", "resnet"], "image_size=28 is not supported by resnet_generator"),
+    (["train", "gan", "--data", "mnist", "--family", "resnet"], "self_conditioning=30 needs networks.kind='dcgan'"),
+    (["train", "gan", "--data", "mnist", "--family", "resnet", "--set", "self_conditioning=0"],
+     "image_size=28 is not supported by resnet_generator"),
     (["train", "gan", "--data", "ring8", "--recipe", "{tmp}/none.json"], "no such file; pass the recipe.json"),
     (["train", "gan", "--data", "ring8", "--recipe", "{tmp}/not_json.txt"], "not a readable JSON recipe"),
     (["train", "gan", "--data", "ring8", "--devices", "0"], "--devices=0 must be >= 1"),

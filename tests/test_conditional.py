@@ -572,6 +572,8 @@ def test_a_self_conditioned_recipe_run_trains_on_clusters_and_exports_a_generato
                              ("sphere", "1024 outputs")]:
         with pytest.raises(recipes.RecipeError, match=rf"self_conditioning=4: {variant}.*{message}"):
             recipes.resolve(variant, "28px", {"self_conditioning": 4})
+    with pytest.raises(recipes.RecipeError, match=r"\(28, 28, 1\) is not one of them"):  # a shape: no images
+        tfgan_zoo.zoo.build_run("hinge", (28, 28, 1))
     with pytest.raises(recipes.RecipeError, match=r"'folder:/x' is not one of them"):
         tfgan_zoo.zoo.build_run("hinge", "folder:/x", {"self_conditioning": 4}, data_options={"image_size": 28})
 

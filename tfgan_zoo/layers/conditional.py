@@ -180,7 +180,9 @@ def check_frequencies(name, frequencies, num_classes):
     if weights.shape != (num_classes,) or not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
         raise ValueError(f"{name} must be {num_classes} finite weights >= 0, not all 0 (e.g. the class counts of the "
                          f"training set); got {frequencies!r}.")
-    return [float(w) for w in weights / weights.sum()]
+    if abs(weights.sum() - 1.0) > 1e-9:  # already normalised: kept as given, so a saved config reloads unchanged
+        weights = weights / weights.sum()
+    return [float(w) for w in weights]
 
 
 @keras.saving.register_keras_serializable(package="tfgan_zoo")
