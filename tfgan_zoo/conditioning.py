@@ -33,7 +33,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from .layers.conditional import check_frequencies, latent_class_ids
+from .layers.conditional import check_frequencies, classes_of_uniform, latent_class_ids
 
 __all__ = ["Conditioning", "get_conditioning", "HEADS", "auxiliary_classifier_loss", "acgan_class_losses",
            "images_and_class_ids", "class_ids_from_tensor", "check_labels", "requested_labels", "cluster_images",
@@ -252,14 +252,7 @@ class Conditioning:
     def sample_labels(self, shape, seed):
         """int32 class ids of ``shape`` drawn with ``seed`` (a ``keras.random.SeedGenerator``): uniform over the
         classes, or by ``class_frequencies`` (inverse CDF of one uniform draw per label)."""
-        uniform = keras.random.uniform(shape, seed=seed)
-        if self.class_frequencies is None:
-            ids = tf.cast(tf.floor(uniform * self.num_classes), tf.int32)
-        else:
-            cumulative = tf.constant(np.cumsum(self.class_frequencies)[:-1], tf.float32)
-            ids = tf.cast(tf.searchsorted(cumulative, tf.reshape(uniform, [-1]), side="right"), tf.int32)
-            ids = tf.reshape(ids, tf.shape(uniform))
-        return tf.minimum(ids, self.num_classes - 1)  # u * K rounds to K for u just below 1 in float32
+        return classes_of_uniform(keras.random.uniform(shape, seed=seed), self.num_classes, self.class_frequencies)
 
     def latent_labels(self, latent):
         """The classes of fakes drawn from ``latent`` when ``from_latent`` (int32 ``[batch]``)."""

@@ -13,7 +13,7 @@ from keras import ops
 from .spectral_normalization import SpectralNormalization
 
 __all__ = ["ConditionalBatchNormalization", "ClassProjection", "LabelEmbedding", "LatentClass", "latent_class_ids",
-           "check_frequencies"]
+           "classes_of_uniform", "check_frequencies"]
 
 
 def _check_num_classes(layer, num_classes):
@@ -158,17 +158,24 @@ class LabelEmbedding(keras.layers.Layer):
         return {**super().get_config(), "num_classes": self.num_classes, "embedding_dim": self.embedding_dim}
 
 
-def latent_class_ids(z, num_classes, frequencies=None):
-    """The class of each latent ``z`` ``[batch, d]``: ``Phi(z[:, 0])``, uniform in (0, 1) for a standard-normal
-    latent, cut at the cumulative class frequencies (equal parts when ``frequencies`` is None); int32 ``[batch]``.
-    ``P(class = k) = frequencies[k]`` when ``z`` is standard normal."""
-    cdf = 0.5 * (1.0 + ops.erf(ops.cast(z[:, 0], "float32") / ops.sqrt(2.0)))
+def classes_of_uniform(uniform, num_classes, frequencies=None):
+    """The class of each value of ``uniform`` (in [0, 1), any shape) by the inverse CDF of the class
+    distribution: the values cut at the cumulative ``frequencies`` (into equal parts when None); int32, the shape
+    of ``uniform``. ``P(class = k) = frequencies[k]`` when ``uniform`` is uniform."""
+    uniform = ops.cast(uniform, "float32")
     if frequencies is None:
-        ids = ops.floor(cdf * num_classes)
+        ids = ops.floor(uniform * num_classes)
     else:
         cuts = ops.convert_to_tensor(np.cumsum(np.asarray(frequencies, np.float64))[:-1], "float32")
-        ids = ops.sum(ops.cast(cdf[:, None] >= cuts[None, :], "float32"), axis=1)
-    return ops.cast(ops.clip(ids, 0, num_classes - 1), "int32")
+        ids = ops.sum(ops.cast(ops.expand_dims(uniform, -1) >= cuts, "float32"), axis=-1)
+    return ops.cast(ops.clip(ids, 0, num_classes - 1), "int32")  # u * K rounds to K for u just below 1 in float32
+
+
+def latent_class_ids(z, num_classes, frequencies=None):
+    """The class of each latent ``z`` ``[batch, d]``: :func:`classes_of_uniform` of ``Phi(z[:, 0])``, which is
+    uniform in (0, 1) for a standard-normal latent; int32 ``[batch]``."""
+    return classes_of_uniform(0.5 * (1.0 + ops.erf(ops.cast(z[:, 0], "float32") / ops.sqrt(2.0))), num_classes,
+                              frequencies)
 
 
 def check_frequencies(name, frequencies, num_classes):
