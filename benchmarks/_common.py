@@ -130,6 +130,34 @@ def apply_threads(parser, threads):
     tf.config.threading.set_inter_op_parallelism_threads(threads)
 
 
+def timed_fit(model, dataset, steps: int) -> dict:
+    """``model.fit(dataset, steps_per_epoch=steps)`` once, timed two ways: ``step_seconds`` from the start of
+    the first host call to the end of the last one (the training steps), and ``fit_seconds`` for the whole call.
+    Also ``losses``, the last logged value of each figure.
+
+    The difference is ``fit``'s set-up and tear-down, and the tear-down is not small: destroying the ``tf.data``
+    iterator of a dataset with autotuning on (every ``AUTOTUNE`` ``map``/``prefetch``, and Keras's own prefetch)
+    sometimes waits about 1.2 s on this project's CPUs (measured on the toy workload: a 500-step ``fit`` of
+    1.33 s returned after 2.57 s in about half the calls; none with ``tf.data.Options().autotune.enabled =
+    False``). A benchmark of short ``fit`` calls that divides the whole call by its steps reads that wait as a
+    step twice as slow, at random; ``step_seconds`` does not contain it."""
+    import keras
+
+    marks = {}
+
+    class _StepClock(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            marks.setdefault("first", time.perf_counter())
+
+        def on_train_batch_end(self, batch, logs=None):
+            marks["last"] = time.perf_counter()
+
+    started = time.perf_counter()
+    history = model.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, callbacks=[_StepClock()])
+    fit_seconds = time.perf_counter() - started
+    return {"step_seconds": marks["last"] - marks["first"], "fit_seconds": fit_seconds,
+            "losses": {k: float(v[-1]) for k, v in history.history.items()}}
+
 def run_label(variant: str, overrides=None) -> str:
     """Row label of a recipe run: the variant, plus the ``--set`` overrides of its recipe in brackets."""
     if not overrides:

@@ -7,12 +7,14 @@ The workload is fixed by ``../shared/bench/`` (beside the repository): the DCGAN
 ``reference_wgangp_keras.py`` (imported from that file, so the nets are identical), batch 64, ``n_critic = 5``,
 gradient-penalty weight 10, Adam(1e-4, beta=(0, 0.9)), synthetic uniform data through ``tf.data``.
 
-Each configuration runs in its own fresh process (the references are run as their own scripts and report one
-JSON line; ours through this file's ``--worker`` mode), and the configurations are interleaved over
+Each configuration runs in its own fresh process (this file's ``--worker`` mode; the PyTorch references as their
+own scripts, reporting one JSON line), and the configurations are interleaved over
 ``rounds`` rounds so that the load of a shared machine hits every one alike; the median generator
 iterations per second of each configuration is kept. Configurations:
 
-* ``ref_keras_jit0`` / ``ref_keras_jit1``: the Keras-tutorial-style WGAN-GP without / with XLA;
+* ``ref_keras_jit0`` / ``ref_keras_jit1``: the Keras-tutorial-style WGAN-GP without / with XLA (the script's
+  ``WGANGP`` class, unchanged, timed by the same harness as ours: the training steps, not ``fit``'s tear-down,
+  see ``_common.timed_fit``);
 * ``ref_torch``: the same workload in PyTorch eager (skipped when torch is not installed: ``pip install
   .[bench]``);
 * ``ours_<policy>_jit<0|1>``: ``tfgan_zoo.models.WGANGP`` on the same nets, for ``float32`` and the mixed
@@ -37,7 +39,8 @@ Two more workloads (``--workloads wgangp,sngan,toy``, all by default):
   normalisation, hinge loss, batch ``--sngan-batch`` (64 is the workload), n_critic 5), ours against the PyTorch
   reference of ``torch_references.py`` (StudioGAN-style modules; eager, plus ``torch.compile`` on CUDA);
 * ``toy``: the toy recipe's standard GAN (3x128 MLPs, batch 512) on pre-batched points, milliseconds per step
-  with ``steps_per_execution`` 1 and 50, XLA off and on, fused and unfused critic.
+  with ``steps_per_execution`` 1 and 50, XLA off and on, fused and unfused critic, and the same step in plain
+  TensorFlow (``toy_plain_*``, :func:`run_plain_toy`) as the floor our training loop is measured against.
 
 On a GPU the same command times ``mixed_float16`` (loss scaling) as the mixed policy, runs the XLA rows in every
 round, and adds PyTorch eager and ``torch.compile`` rows on CUDA; without torch the PyTorch rows are left out.
@@ -57,6 +60,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import timed_fit
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -110,15 +115,28 @@ def run_ours(policy, jit, iters, warmup, steps_per_execution=1, fuse="auto"):
 def _fit_timed(model, dataset, iters, warmup, steps_per_execution=1):
     """``(iters, seconds, losses)`` of ``fit`` over ``iters`` steps after a ``warmup``-step ``fit`` (compilation,
     first iterator). Both counts are rounded up to whole host calls of ``steps_per_execution`` steps, so that the
-    timed ``fit`` runs only the calls the warm-up compiled."""
+    timed ``fit`` runs only the calls the warm-up compiled. ``seconds`` covers the steps, not ``fit``'s set-up and
+    tear-down (see :func:`_common.timed_fit`: the ``tf.data`` tear-down sometimes waits ~1.2 s)."""
     def whole(n):
         return -(-max(n, 1) // steps_per_execution) * steps_per_execution
 
     iters = whole(iters)
     model.fit(dataset, steps_per_epoch=whole(warmup), epochs=1, verbose=0)
-    start = time.perf_counter()
-    history = model.fit(dataset, steps_per_epoch=iters, epochs=1, verbose=0)
-    return iters, time.perf_counter() - start, {k: float(v[-1]) for k, v in history.history.items()}
+    timing = timed_fit(model, dataset, iters)
+    return iters, timing["step_seconds"], timing["losses"]
+
+
+def run_reference(jit, iters, warmup):
+    """Generator iterations per second of the Keras-tutorial WGAN-GP of ``reference_wgangp_keras.py`` (its
+    ``WGANGP`` class and nets, unchanged), timed by the same harness as ours. The script's own timing divides the
+    whole ``fit`` call by its steps, tear-down included, which made its figure flip between two values a factor
+    of two apart on short runs."""
+    reference = load_reference_module()
+    model = reference.WGANGP()
+    model.compile(jit_compile=bool(jit))
+    iters, seconds, losses = _fit_timed(model, _synthetic_dataset(), iters, warmup)
+    return {"impl": "keras-tutorial-style", "workload": "wgangp", "iters": iters, "gen_iters_per_s": iters / seconds,
+            "jit": int(jit), "losses": losses}
 
 
 def _path_record(model, policy, jit, steps_per_execution):
@@ -174,6 +192,63 @@ def run_ours_toy(policy, jit, iters, warmup, steps_per_execution, fuse="auto"):
     return {"impl": "tfgan_zoo", "workload": "toy", "iters": iters, "gen_iters_per_s": iters / seconds,
             "ms_per_step": 1000 * seconds / iters, **_path_record(run.model, policy, jit, steps_per_execution),
             "losses": losses}
+
+
+def run_plain_toy(jit, iters, warmup, steps_per_execution):
+    """The floor under ``run_ours_toy``: the same step written as plain TensorFlow, no GAN class and no Keras
+    ``fit``. The toy recipe's own networks (built by the catalogue, so the same layers and sizes), a fresh
+    Adam(1e-3, 0.5) each, the non-saturating loss, one critic and one generator update per step on a batch read
+    from a ``tf.data`` iterator, a uniform 2-d latent; ``steps_per_execution`` steps per host call in a
+    ``tf.function`` loop. No learning-rate schedule, trackers, finiteness check or seeded random stream: what is
+    left is the arithmetic of the step and TensorFlow's per-op cost, so ``ours / plain`` is what our training
+    loop adds and ``plain at 1 / plain at 50`` is the most that more steps per call can save."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from tfgan_zoo import zoo
+
+    run = zoo.build_run("gan", (2,), {"point_scale": None}, seed=0)
+    generator, critic = run.model.generator, run.model.discriminator
+    g_optimizer, d_optimizer = keras.optimizers.Adam(1e-3, 0.5), keras.optimizers.Adam(1e-3, 0.5)
+
+    def latent():
+        return tf.random.uniform((TOY_BATCH, 2), -1.0, 1.0)
+
+    def step(real):
+        with tf.GradientTape() as tape:
+            d_loss = (tf.reduce_mean(tf.nn.softplus(-critic(real, training=True)))
+                      + tf.reduce_mean(tf.nn.softplus(critic(generator(latent(), training=True), training=True))))
+        d_optimizer.apply_gradients(zip(tape.gradient(d_loss, critic.trainable_variables), critic.trainable_variables))
+        with tf.GradientTape() as tape:
+            g_loss = tf.reduce_mean(tf.nn.softplus(-critic(generator(latent(), training=True), training=True)))
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        return d_loss, g_loss
+
+    one_step = tf.function(step, jit_compile=bool(jit))
+
+    @tf.function
+    def host_call(iterator):
+        d_loss = g_loss = tf.constant(0.0)
+        for _ in tf.range(steps_per_execution):
+            d_loss, g_loss = one_step(next(iterator))
+        return d_loss, g_loss
+
+    points = np.random.default_rng(0).normal(size=(16, TOY_BATCH, 2)).astype("float32")
+    iterator = iter(tf.data.Dataset.from_tensor_slices(points).repeat())
+    calls = -(-max(iters, 1) // steps_per_execution)
+    for _ in range(-(-max(warmup, 1) // steps_per_execution)):
+        host_call(iterator)
+    start = time.perf_counter()
+    for _ in range(calls):
+        d_loss, g_loss = host_call(iterator)
+    float(g_loss)  # waits for the last call
+    seconds = time.perf_counter() - start
+    iters = calls * steps_per_execution
+    return {"impl": "plain_tf", "workload": "toy", "iters": iters, "gen_iters_per_s": iters / seconds,
+            "ms_per_step": 1000 * seconds / iters, "jit": int(jit), "steps_per_execution": steps_per_execution,
+            "losses": {"d_loss": float(d_loss), "g_loss": float(g_loss)}}
 
 
 # --- FLOPs and the matmul ceiling --------------------------------------------------------------------------
@@ -262,7 +337,7 @@ def configurations(policies, iters, warmup, mixed_iters, torch_iters, torch_avai
     def common(n, w=warmup):
         return ["--iters", str(n), "--warmup", str(w)]
 
-    ref = [sys.executable, str(BENCH / "reference_wgangp_keras.py")]
+    ref = [sys.executable, __file__, "--worker", "--impl", "reference"]
     configs = {
         "ref_keras_jit0": (ref + ["--jit", "0", *common(iters)], {}, "main"),
         "ref_keras_jit1": (ref + ["--jit", "1", *common(iters)], {}, "jit1"),
@@ -310,7 +385,8 @@ def workload_configurations(workloads, policy, torch, sngan_iters, sngan_batch, 
 
     SNGAN: ours float32 and ``policy`` with XLA off and on, against PyTorch eager (and ``torch.compile`` on CUDA)
     of ``torch_references.py``. Toy: ours with ``steps_per_execution`` 1 and 50, XLA off and on, fused and unfused
-    critic (float32, XLA, 50 steps per execution), and ``policy`` at 50 steps per execution. ``sngan_xla=False`` leaves out ours with XLA on
+    critic (float32, XLA, 50 steps per execution), ``policy`` at 50 steps per execution, and the plain-TensorFlow
+    floor (``run_plain_toy``) at 1 and 50 steps per call. ``sngan_xla=False`` leaves out ours with XLA on
     SNGAN (on a CPU an iteration takes minutes and XLA's convolutions are the slower ones there).
     """
     worker = [sys.executable, __file__, "--worker"]
@@ -338,6 +414,9 @@ def workload_configurations(workloads, policy, torch, sngan_iters, sngan_batch, 
             configs[f"toy_float32_jit1_spe50_{name}"] = (
                 worker + ["--policy", "float32", "--jit", "1", "--steps-per-execution", "50", "--fuse", fuse, *common],
                 {}, "toy")
+        for spe in (1, 50):  # the floor: the same step in plain TensorFlow (run_plain_toy)
+            configs[f"toy_plain_jit0_spe{spe}"] = (
+                worker + ["--impl", "reference", "--jit", "0", "--steps-per-execution", str(spe), *common], {}, "toy")
         if policy != "float32":
             for jit in (0, 1):
                 configs[f"toy_{policy}_jit{jit}_spe50"] = (
@@ -360,8 +439,12 @@ def summarise_workloads(samples, kinds):
         out["toy_ms_per_step"] = {k: 1000 / v for k, v in toy.items()}
         out["toy_spe50_speedup_over_spe1"] = {
             k[:-len("_spe1")]: toy[k[:-1] + "50"] / v for k, v in toy.items() if k.endswith("_spe1") and k[:-1] + "50" in toy}
-        fastest = max(toy, key=toy.get)
-        out["toy_fastest"], out["toy_fastest_ms_per_step"] = fastest, 1000 / toy[fastest]
+        out["toy_ours_over_plain"] = {  # > 1: our step is slower than the plain-TensorFlow floor by that factor
+            k: toy[f"toy_plain_jit0_spe{k.rsplit('_spe', 1)[1]}"] / v for k, v in toy.items()
+            if k in ("toy_float32_jit0_spe1", "toy_float32_jit0_spe50") and f"toy_plain_jit0_spe{k.rsplit('_spe', 1)[1]}" in toy}
+        ours = {k: v for k, v in toy.items() if not k.startswith("toy_plain")}
+        fastest = max(ours, key=ours.get)
+        out["toy_fastest"], out["toy_fastest_ms_per_step"] = fastest, 1000 / ours[fastest]
     return out
 
 
@@ -513,8 +596,11 @@ def _workload_lines(report):
             runs = ", ".join(f"{1000 / v:.2f}" for v in report["samples"][name])
             lines.append(f"| {name} | {1000 / value:.2f} | {runs} |")
         speedups = "; ".join(f"{k}: {v:.2f}x" for k, v in w.get("toy_spe50_speedup_over_spe1", {}).items())
-        lines += ["", f"steps_per_execution 50 over 1, per step: {speedups}. Fastest: {w.get('toy_fastest')} "
-                  f"({w.get('toy_fastest_ms_per_step', float('nan')):.2f} ms per step)."]
+        floor = "; ".join(f"{k}: {v:.2f}x the plain step's time" for k, v in w.get("toy_ours_over_plain", {}).items())
+        lines += ["", f"steps_per_execution 50 over 1, per step: {speedups}. Fastest of ours: {w.get('toy_fastest')} "
+                  f"({w.get('toy_fastest_ms_per_step', float('nan')):.2f} ms per step)."
+                  + (f" Against the same step in plain TensorFlow (`toy_plain_*`, `run_plain_toy`): {floor}." if floor
+                     else "")]
     return lines
 
 
@@ -626,6 +712,7 @@ def main(argv=None):
     parser.add_argument("--jit", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--steps-per-execution", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--fuse", default="auto", choices=["auto", "0", "1"], help=argparse.SUPPRESS)
+    parser.add_argument("--impl", default="ours", choices=["ours", "reference"], help=argparse.SUPPRESS)
     parser.add_argument("--workload", default="wgangp", choices=["wgangp", "sngan", "toy"], help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, default=BATCH, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -633,7 +720,11 @@ def main(argv=None):
 
     if args.worker:
         fuse = {"auto": "auto", "0": False, "1": True}[args.fuse]
-        if args.workload == "sngan":
+        if args.impl == "reference" and args.workload == "toy":
+            result = run_plain_toy(args.jit, args.iters, args.warmup, args.steps_per_execution)
+        elif args.impl == "reference":
+            result = run_reference(args.jit, args.iters, args.warmup)
+        elif args.workload == "sngan":
             result = run_ours_sngan(args.policy, args.jit, args.iters, args.warmup, fuse, args.batch)
         elif args.workload == "toy":
             result = run_ours_toy(args.policy, args.jit, args.iters, args.warmup, args.steps_per_execution, fuse)
