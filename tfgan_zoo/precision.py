@@ -7,9 +7,9 @@ The choices follow ``benchmarks/throughput.py`` (README, "Throughput"):
 * a TPU gets ``mixed_bfloat16`` and XLA;
 * a CPU with native bfloat16 arithmetic (``avx512_bf16`` or AMX, read from ``/proc/cpuinfo``) gets
   ``mixed_bfloat16``, any other CPU ``float32`` (bfloat16 is emulated there, many times slower); on a CPU XLA
-  stays what the recipe says (each recipe family sets ``jit_compile`` from its own measurement: off for the toy
-  MLPs, 1.87 against 2.52 ms a step with XLA, except the toy recipes whose runs were recorded with it; on for the
-  28 px nets; off elsewhere);
+  stays what the recipe says, and every recipe says off: XLA's CPU convolutions are slower than TensorFlow's
+  (``benchmarks/xla_convolutions.py``), a toy step took 2.59 against 3.46 ms with XLA, and under
+  ``mixed_bfloat16`` the reference WGAN-GP step ran 2.8x slower with it (README, "Throughput");
 * the real and fake critic passes are fused into one (``GAN(fuse_critic_passes="auto")``) on accelerators only:
   on this project's CPUs the unfused critic was as fast or faster (see :func:`critic_fusion_pays`).
 """

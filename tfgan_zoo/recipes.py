@@ -103,8 +103,8 @@ FAMILIES = {
         "steps": 20000,
         "steps_per_epoch": 1000,
         "steps_per_execution": 50,
-        # without XLA a toy step cost 1.87 ms against 2.52 ms with it (quiet machine, 50 steps per call;
-        # benchmarks/results/throughput_toy_quiet.md)
+        # without XLA a toy step cost 2.59 ms against 3.46 ms with it (quiet Xeon, 50 steps per call;
+        # benchmarks/results/throughput.md)
         "jit_compile": False,
     },
     "28px": {
