@@ -353,3 +353,35 @@ def test_zoo_mnist_shipped_table_lists_mnist_generators_best_first_from_the_mani
     assert table[0].endswith("| 0.850 | 0.840 | 0.800 | 0.010 | 5.0 | **yes** |")
     assert f"recipe {_common.recipe_id({'variant': 'hinge'})}" in table[0]
     assert "| older protocol | 12,000 | — |" in table[2]
+
+
+def test_timed_fit_times_the_steps_and_not_what_fit_does_after_them():
+    # A callback that sleeps 0.3 s when training ends stands in for fit's tf.data tear-down: the whole call
+    # contains it, the step time does not, and the losses are the last logged values.
+    import time
+
+    import keras
+    import tensorflow as tf
+
+    class SlowEnd(keras.callbacks.Callback):
+        def on_train_end(self, logs=None):
+            time.sleep(0.3)
+
+    class Recorded(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def fit(self, *args, callbacks=(), **kwargs):
+            return super().fit(*args, callbacks=[*callbacks, SlowEnd()], **kwargs)
+
+    model = Recorded()
+    model.compile(optimizer="sgd", loss="mse")
+    data = tf.data.Dataset.from_tensors((tf.ones((4, 2)), tf.zeros((4, 1)))).repeat()
+    timing = _common.timed_fit(model, data, steps=3)
+    assert timing["fit_seconds"] - timing["step_seconds"] >= 0.3
+    assert 0 < timing["step_seconds"] < 0.3
+    assert set(timing["losses"]) == {"loss"} and math.isfinite(timing["losses"]["loss"])
