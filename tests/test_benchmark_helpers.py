@@ -367,18 +367,9 @@ def test_timed_fit_times_the_steps_and_not_what_fit_does_after_them():
         def on_train_end(self, logs=None):
             time.sleep(0.3)
 
-    class Recorded(keras.Model):
-        def __init__(self):
-            super().__init__()
-            self.dense = keras.layers.Dense(1)
-
-        def call(self, x):
-            return self.dense(x)
-
-        def fit(self, *args, callbacks=(), **kwargs):
-            return super().fit(*args, callbacks=[*callbacks, SlowEnd()], **kwargs)
-
-    model = Recorded()
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    keras_fit = model.fit
+    model.fit = lambda *args, callbacks=(), **kwargs: keras_fit(*args, callbacks=[*callbacks, SlowEnd()], **kwargs)
     model.compile(optimizer="sgd", loss="mse")
     data = tf.data.Dataset.from_tensors((tf.ones((4, 2)), tf.zeros((4, 1)))).repeat()
     timing = _common.timed_fit(model, data, steps=3)
