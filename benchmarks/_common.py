@@ -138,8 +138,8 @@ def timed_fit(model, dataset, steps: int) -> dict:
     The difference is ``fit``'s set-up and tear-down, and the tear-down is not small: destroying the ``tf.data``
     iterator of a dataset with autotuning on (every ``AUTOTUNE`` ``map``/``prefetch``, and Keras's own prefetch)
     sometimes waits about 1.2 s on this project's CPUs (measured on the toy workload: a 500-step ``fit`` of
-    1.33 s returned after 2.57 s in about half the calls; none with ``tf.data.Options().autotune.enabled =
-    False``). A benchmark of short ``fit`` calls that divides the whole call by its steps reads that wait as a
+    1.33 s returned after 2.57 s in about half the calls; in none of 8 with
+    ``tf.data.Options().autotune.enabled = False``). A benchmark of short ``fit`` calls that divides the whole call by its steps reads that wait as a
     step twice as slow, at random; ``step_seconds`` does not contain it."""
     import keras
 
