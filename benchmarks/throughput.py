@@ -121,7 +121,7 @@ def _fit_timed(model, dataset, iters, warmup, steps_per_execution=1):
         return -(-max(n, 1) // steps_per_execution) * steps_per_execution
 
     iters = whole(iters)
-    model.fit(dataset, steps_per_epoch=whole(warmup), epochs=1, verbose=0)
+    model.fit(dataset, steps_per_epoch=whole(warmup), epochs=1, verbose=0, shuffle=False)
     timing = timed_fit(model, dataset, iters)
     return iters, timing["step_seconds"], timing["losses"]
 
