@@ -139,8 +139,8 @@ def timed_fit(model, dataset, steps: int) -> dict:
     iterator of a dataset with autotuning on (every ``AUTOTUNE`` ``map``/``prefetch``, and Keras's own prefetch)
     sometimes waits about 1.2 s on this project's CPUs (measured on the toy workload: a 500-step ``fit`` of
     1.33 s returned after 2.57 s in about half the calls; in none of 8 with
-    ``tf.data.Options().autotune.enabled = False``). A benchmark of short ``fit`` calls that divides the whole call by its steps reads that wait as a
-    step twice as slow, at random; ``step_seconds`` does not contain it."""
+    ``tf.data.Options().autotune.enabled = False``). A benchmark of short ``fit`` calls that divides the whole
+    call by its steps reads that wait as a step twice as slow, at random; ``step_seconds`` does not contain it."""
     import keras
 
     marks = {}
@@ -158,6 +158,7 @@ def timed_fit(model, dataset, steps: int) -> dict:
     fit_seconds = time.perf_counter() - started
     return {"step_seconds": marks["last"] - marks["first"], "fit_seconds": fit_seconds,
             "losses": {k: float(v[-1]) for k, v in history.history.items()}}
+
 
 def run_label(variant: str, overrides=None) -> str:
     """Row label of a recipe run: the variant, plus the ``--set`` overrides of its recipe in brackets."""

@@ -439,9 +439,10 @@ def summarise_workloads(samples, kinds):
         out["toy_ms_per_step"] = {k: 1000 / v for k, v in toy.items()}
         out["toy_spe50_speedup_over_spe1"] = {
             k[:-len("_spe1")]: toy[k[:-1] + "50"] / v for k, v in toy.items() if k.endswith("_spe1") and k[:-1] + "50" in toy}
-        out["toy_ours_over_plain"] = {  # > 1: our step is slower than the plain-TensorFlow floor by that factor
-            k: toy[f"toy_plain_jit0_spe{k.rsplit('_spe', 1)[1]}"] / v for k, v in toy.items()
-            if k in ("toy_float32_jit0_spe1", "toy_float32_jit0_spe50") and f"toy_plain_jit0_spe{k.rsplit('_spe', 1)[1]}" in toy}
+        plain = {spe: toy.get(f"toy_plain_jit0_spe{spe}") for spe in (1, 50)}
+        out["toy_ours_over_plain"] = {  # ours' time per step over the plain floor's (> 1: ours is slower)
+            f"toy_float32_jit0_spe{spe}": plain[spe] / toy[f"toy_float32_jit0_spe{spe}"]
+            for spe in (1, 50) if plain[spe] and f"toy_float32_jit0_spe{spe}" in toy}
         ours = {k: v for k, v in toy.items() if not k.startswith("toy_plain")}
         fastest = max(ours, key=ours.get)
         out["toy_fastest"], out["toy_fastest_ms_per_step"] = fastest, 1000 / ours[fastest]
