@@ -112,16 +112,19 @@ def run_ours(policy, jit, iters, warmup, steps_per_execution=1, fuse="auto"):
             **_path_record(model, policy, jit, steps_per_execution), "losses": losses}
 
 
+def host_calls(steps, steps_per_execution):
+    """Host calls of ``steps_per_execution`` steps that cover ``steps`` steps (at least one call)."""
+    return -(-max(steps, 1) // steps_per_execution)
+
+
 def _fit_timed(model, dataset, iters, warmup, steps_per_execution=1):
     """``(iters, seconds, losses)`` of ``fit`` over ``iters`` steps after a ``warmup``-step ``fit`` (compilation,
     first iterator). Both counts are rounded up to whole host calls of ``steps_per_execution`` steps, so that the
     timed ``fit`` runs only the calls the warm-up compiled. ``seconds`` covers the steps, not ``fit``'s set-up and
     tear-down (see :func:`_common.timed_fit`: the ``tf.data`` tear-down sometimes waits ~1.2 s)."""
-    def whole(n):
-        return -(-max(n, 1) // steps_per_execution) * steps_per_execution
-
-    iters = whole(iters)
-    model.fit(dataset, steps_per_epoch=whole(warmup), epochs=1, verbose=0, shuffle=False)
+    iters = host_calls(iters, steps_per_execution) * steps_per_execution
+    model.fit(dataset, steps_per_epoch=host_calls(warmup, steps_per_execution) * steps_per_execution, epochs=1,
+              verbose=0, shuffle=False)
     timing = timed_fit(model, dataset, iters)
     return iters, timing["step_seconds"], timing["losses"]
 
@@ -237,8 +240,8 @@ def run_plain_toy(jit, iters, warmup, steps_per_execution):
 
     points = np.random.default_rng(0).normal(size=(16, TOY_BATCH, 2)).astype("float32")
     iterator = iter(tf.data.Dataset.from_tensor_slices(points).repeat())
-    calls = -(-max(iters, 1) // steps_per_execution)
-    for _ in range(-(-max(warmup, 1) // steps_per_execution)):
+    calls = host_calls(iters, steps_per_execution)
+    for _ in range(host_calls(warmup, steps_per_execution)):
         host_call(iterator)
     start = time.perf_counter()
     for _ in range(calls):
